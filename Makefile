@@ -17,15 +17,15 @@ test-fast: setup  ## Everything except building and running the rendered suites.
 	$(PYTEST) -n 2 --dist loadgroup -m "not slow"
 
 test-one: setup  ## One combination, every check: make test-one COMBO=sync-noauth-none
-	$(PYTEST) -k "[$(COMBO)]"
+	$(PYTEST) --combination=$(COMBO)
 
-lint: setup  ## Ruff on the meta suite and the hook.
-	uv run --frozen ruff check tests hooks
-	uv run --frozen ruff format --check tests hooks
+lint: setup  ## Ruff on the meta suite, the hook and the benchmarks.
+	uv run --frozen ruff check tests hooks bench
+	uv run --frozen ruff format --check tests hooks bench
 
 fmt: setup  ## Fix what ruff can fix, then format.
-	uv run --frozen ruff check --fix tests hooks
-	uv run --frozen ruff format tests hooks
+	uv run --frozen ruff check --fix tests hooks bench
+	uv run --frozen ruff format tests hooks bench
 
 bench: setup  ## Print timings against the targets of issue 2 (figures, never a pass/fail).
-	uv run --frozen python bench/run.py
+	uv run --frozen python -m bench.run

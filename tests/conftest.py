@@ -59,6 +59,32 @@ def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
     return Project(combination, render(root / "service", combination.answers), artifacts)
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--combination ID`` narrows the session to one combination (``make test-one``)."""
+    parser.addoption(
+        "--combination",
+        metavar="ID",
+        help="run only the tests of this combination, e.g. async-auth-github",
+    )
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Deselect every test that does not render the combination named by ``--combination``."""
+    wanted = config.getoption("--combination")
+    if wanted is None:
+        return
+    known = [c.id for c in combinations()]
+    if wanted not in known:
+        raise pytest.UsageError(f"unknown combination {wanted!r}; one of: {', '.join(known)}")
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        combination = callspec.params.get("project") if callspec else None
+        (keep if combination is not None and combination.id == wanted else drop).append(item)
+    config.hook.pytest_deselected(items=drop)
+    items[:] = keep
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Collect each rendered suite's figures, which workers send with their reports."""
     if report.when != "call":
@@ -108,4 +134,3 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
         )
-
