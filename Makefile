@@ -10,11 +10,12 @@ COMBO ?= async-auth-github
 setup:  ## Build this repo's tool environment from uv.lock.
 	uv sync --frozen
 
+# worksteal: a rendered suite takes a minute or more, so an idle worker takes queued ones over.
 test: setup  ## The whole meta suite: every combination rendered, built, linted and tested.
-	$(PYTEST) -n 2 --dist loadgroup
+	$(PYTEST) -n 2 --dist worksteal
 
 test-fast: setup  ## Everything except building and running the rendered suites.
-	$(PYTEST) -n 2 --dist loadgroup -m "not slow"
+	$(PYTEST) -n 2 --dist worksteal -m "not slow"
 
 test-one: setup  ## One combination, every check: make test-one COMBO=sync-noauth-none
 	$(PYTEST) --combination=$(COMBO)

@@ -1,18 +1,20 @@
 """Fixtures of the meta suite: one render per combination, one PostgreSQL per session.
 
 Under pytest-xdist every worker's base temp dir sits in the controller's, so the controller's
-dir is the one place all workers share: the PostgreSQL data dir and the uv cache live there.
-Each combination's tests form one xdist group, so a combination is rendered by one worker only.
+dir is the one place all workers share: renders, the PostgreSQL data dir and the uv cache live
+there, each created once under a file lock by whichever worker needs it first.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from filelock import FileLock
 
 from tests.matrix import Combination, combinations
 from tests.rendering import render
@@ -46,17 +48,30 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(
-    scope="session",
-    params=[pytest.param(c, id=c.id, marks=pytest.mark.xdist_group(c.id)) for c in combinations()],
-)
-def project(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Project:
-    """The template rendered once for one combination, with the post-copy hook run."""
+@pytest.fixture(scope="session", params=combinations(), ids=lambda c: c.id)
+def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
+    """The template rendered once per session for one combination, post-copy hook included.
+
+    Whichever worker needs a combination first renders it, under a lock; the others reuse it.
+    Git's view of the fresh render is kept, before any tool adds files to it.
+    """
     combination: Combination = request.param
-    root = tmp_path_factory.mktemp(combination.id)
-    artifacts = root / "artifacts"
-    artifacts.mkdir()
-    return Project(combination, render(root / "service", combination.answers), artifacts)
+    root = shared_dir / "renders" / combination.id
+    root.mkdir(parents=True, exist_ok=True)
+    project = Project(combination, root / "service", root / "artifacts")
+    with FileLock(root / "render.lock"):
+        if not project.artifacts.exists():
+            render(project.path, combination.answers)
+            project.artifacts.mkdir()
+            status = subprocess.run(
+                ["git", "status", "--porcelain"],
+                cwd=project.path,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+            (project.artifacts / "git-status-after-render.txt").write_text(status, "utf-8")
+    return project
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

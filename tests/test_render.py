@@ -135,7 +135,8 @@ def git(project: Project, *args: str) -> str:
 def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Project) -> None:
     """The post-copy hook leaves a clean repo, ready for ``copier update``, .env untracked."""
     assert git(project, "rev-list", "--count", "HEAD").strip() == "1"
-    assert git(project, "status", "--porcelain") == ""
+    status = (project.artifacts / "git-status-after-render.txt").read_text(encoding="utf-8")
+    assert status == "", f"left uncommitted by the hook:\n{status}"
     assert ".env" not in git(project, "ls-files").split()
     assert (project.path / ".env").is_file()
 
