@@ -1,0 +1,89 @@
+"""The database seam, async render: engine, sessions, readiness and the request dependency.
+
+This module, the `service.py` modules and the test fixtures are the only places that differ
+between the async and sync renders; routers and schemas are the same in both.
+"""
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Annotated, cast
+
+import anyio
+from fastapi import Depends, Request
+from sqlalchemy import URL, make_url, text
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+
+from .config import Settings
+
+DRIVER = "postgresql+asyncpg"
+
+
+def sqlalchemy_url(database_url: str) -> URL:
+    """Turn a plain `postgresql://` URL (any driver suffix) into one for this render's driver."""
+    return make_url(database_url).set(drivername=DRIVER)
+
+
+@dataclass(frozen=True)
+class Database:
+    """What the app holds for its lifetime: one engine and the factory of its sessions."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    async def is_ready(self, *, within_seconds: float) -> bool:
+        """True when the database answers `SELECT 1` within that many seconds."""
+        try:
+            with anyio.fail_after(within_seconds):
+                async with self.engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        except (TimeoutError, OSError, SQLAlchemyError):
+            return False
+        return True
+
+    @asynccontextmanager
+    async def open_session(self) -> AsyncIterator[AsyncSession]:
+        """A session outside any request (scripts, background jobs)."""
+        async with self.sessions() as session:
+            yield session
+
+
+def create_database(settings: Settings) -> Database:
+    """Build the engine lazily: nothing connects until the first query."""
+    if settings.database_url is None:
+        raise RuntimeError("DATABASE_URL is not set: point it at a PostgreSQL database.")
+    engine = create_async_engine(sqlalchemy_url(settings.database_url), pool_pre_ping=True)
+    return Database(engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False))
+
+
+@asynccontextmanager
+async def database_lifespan(settings: Settings) -> AsyncIterator[Database]:
+    """Own the engine for the app's lifetime and close its pool on shutdown."""
+    database = create_database(settings)
+    try:
+        yield database
+    finally:
+        await database.engine.dispose()
+
+
+def get_database(request: Request) -> Database:
+    """The app's `Database`, from the lifespan state."""
+    return cast(Database, request.state.database)
+
+
+async def get_session(
+    database: Annotated[Database, Depends(get_database)],
+) -> AsyncIterator[AsyncSession]:
+    """One session per request; tests override this dependency with a rolled-back one."""
+    async with database.sessions() as session:
+        yield session
+
+
+DatabaseDep = Annotated[Database, Depends(get_database)]
+SessionDep = Annotated[AsyncSession, Depends(get_session)]

@@ -1,0 +1,56 @@
+"""Order rules and data access (async render). Routers call these; they never touch SQL."""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from ..pagination import Page
+from .models import Order
+from .schemas import OrderCreate
+{%- if use_auth %}
+
+
+async def create_order(*, session: AsyncSession, data: OrderCreate, owner_id: int) -> Order:
+    """Place an order for `owner_id`."""
+    order = Order(item=data.item, qty=data.qty, owner_id=owner_id)
+    session.add(order)
+    await session.commit()
+    return order
+
+
+async def get_order(*, session: AsyncSession, order_id: int, owner_id: int) -> Order | None:
+    """The order, only if `owner_id` owns it: others' orders look like missing ones."""
+    query = select(Order).where(Order.id == order_id, Order.owner_id == owner_id)
+    return await session.scalar(query)
+
+
+async def list_orders(*, session: AsyncSession, owner_id: int, page: Page) -> list[Order]:
+    """The orders of `owner_id`, oldest first."""
+    query = (
+        select(Order)
+        .where(Order.owner_id == owner_id)
+        .order_by(Order.id)
+        .limit(page.limit)
+        .offset(page.offset)
+    )
+    return list(await session.scalars(query))
+{%- else %}
+
+
+async def create_order(*, session: AsyncSession, data: OrderCreate) -> Order:
+    """Place an order."""
+    order = Order(item=data.item, qty=data.qty)
+    session.add(order)
+    await session.commit()
+    return order
+
+
+async def get_order(*, session: AsyncSession, order_id: int) -> Order | None:
+    """The order with this id, if any."""
+    return await session.get(Order, order_id)
+
+
+async def list_orders(*, session: AsyncSession, page: Page) -> list[Order]:
+    """Orders, oldest first."""
+    query = select(Order).order_by(Order.id).limit(page.limit).offset(page.offset)
+    return list(await session.scalars(query))
+{%- endif %}

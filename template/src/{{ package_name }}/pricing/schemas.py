@@ -1,0 +1,22 @@
+"""Pricing request and response shapes."""
+
+from decimal import Decimal
+from enum import StrEnum
+
+from pydantic import BaseModel
+
+
+class Plan(StrEnum):
+    """The plans on sale; anything else is a 422."""
+
+    STARTER = "starter"
+    PRO = "pro"
+    ENTERPRISE = "enterprise"
+
+
+class QuotePublic(BaseModel):
+    """A price quote. `total` is a decimal string with two places, e.g. "44.10"."""
+
+    plan: Plan
+    seats: int
+    total: Decimal
