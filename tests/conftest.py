@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from filelock import FileLock
@@ -28,6 +30,14 @@ for _variable, _value in {
     "GIT_COMMITTER_EMAIL": "meta-suite@example.com",
 }.items():
     os.environ.setdefault(_variable, _value)
+
+# The session's temp dirs get a root of their own. pytest prunes all but the newest numbered
+# dirs of a root, and other pytest runs on the machine (a rendered suite, a developer's) share
+# the default one; this session's renders and its database must not be pruned under it.
+os.environ.setdefault(
+    "PYTEST_DEBUG_TEMPROOT", str(Path(tempfile.gettempdir()) / "copier-fastapi-service-meta")
+)
+Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 
 RESULT_PROPERTY = "meta_result"
 
@@ -100,52 +110,55 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     items[:] = keep
 
 
+_results: list[dict[str, Any]] = []
+LAYERS = ("unit", "integration", "api", "e2e")
+COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Collect each rendered suite's figures, which workers send with their reports."""
     if report.when != "call":
         return
     for name, value in report.user_properties:
         if name == RESULT_PROPERTY:
-            _results.append(json.loads(value))
+            _results.append(json.loads(str(value)))
 
 
-_results: list[dict[str, object]] = []
+def _layer_cell(counts: dict[str, int]) -> str:
+    """Passed tests, with failed and skipped ones appended when there are any: ``41 1f 1s``."""
+    cell = str(counts.get("passed", 0))
+    for outcome, suffix in (("failed", "f"), ("skipped", "s")):
+        if counts.get(outcome):
+            cell += f" {counts[outcome]}{suffix}"
+    return cell
+
+
+def _seconds(value: float | None) -> str:
+    return "-" if value is None else f"{value:.0f}"
+
+
+def _row(result: dict[str, Any]) -> tuple[str, ...]:
+    """One line of the closing table."""
+    coverage = result["coverage"]
+    return (
+        result["combination"],
+        *(_layer_cell(result["layers"].get(layer, {})) for layer in LAYERS),
+        "-" if coverage is None else f"{coverage:.1f}%",
+        _seconds(result["setup_seconds"]),
+        _seconds(result["lint_seconds"]),
+        _seconds(result["test_seconds"]),
+        result["result"],
+    )
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     """End the session with one line per rendered suite that ran."""
     if not _results:
         return
-    columns = (
-        "combination",
-        "unit",
-        "integration",
-        "api",
-        "e2e",
-        "coverage",
-        "setup s",
-        "lint s",
-        "test s",
-        "result",
-    )
-    rows = [
-        (
-            r["combination"],
-            *(
-                str(r["layers"].get(layer, {}).get("passed", 0))  # type: ignore[union-attr]
-                for layer in ("unit", "integration", "api", "e2e")
-            ),
-            "-" if r["coverage"] is None else f"{r['coverage']:.1f}%",
-            f"{r['setup_seconds']:.0f}",
-            "-" if r["lint_seconds"] is None else f"{r['lint_seconds']:.0f}",
-            f"{r['test_seconds']:.0f}",
-            str(r["result"]),
-        )
-        for r in sorted(_results, key=lambda r: str(r["combination"]))
-    ]
-    widths = [max(len(str(row[i])) for row in (columns, *rows)) for i in range(len(columns))]
-    terminalreporter.write_sep("=", "rendered suites (passed tests per layer)")
-    for row in (columns, *rows):
+    rows = [COLUMNS, *(_row(r) for r in sorted(_results, key=lambda r: r["combination"]))]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(COLUMNS))]
+    terminalreporter.write_sep("=", "rendered suites: tests per layer (f failed, s skipped)")
+    for row in rows:
         terminalreporter.write_line(
-            "  ".join(str(cell).ljust(w) for cell, w in zip(row, widths, strict=True))
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         )

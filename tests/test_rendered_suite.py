@@ -19,13 +19,12 @@ import psycopg
 import pytest
 from filelock import FileLock
 
-from tests.conftest import RESULT_PROPERTY, Project
+from tests.conftest import LAYERS, RESULT_PROPERTY, Project
 from tests.matrix import default_combination, interpreter_for
 from tests.rendering import clean_env, run
 
 pytestmark = pytest.mark.slow
 
-LAYERS = ("unit", "integration", "api", "e2e")
 COVERAGE_GATE = 90.0
 # The one test allowed to skip here: the Docker provider of the test database (no daemon).
 ALLOWED_SKIP = "testcontainers"
@@ -53,9 +52,14 @@ def postgres(shared_dir: Path) -> Any:
 
 def database_url(server: Any, name: str) -> str:
     """A fresh, empty database ``name`` on ``server``; a leftover one from a rerun is dropped."""
-    with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        log = Path(server.pgdata) / "log"
+        tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
+        pytest.fail(f"the meta session's PostgreSQL is unreachable: {error}\n" + "\n".join(tail))
     return str(server.get_uri(database=name))
 
 
@@ -125,7 +129,11 @@ def test_rendered_project_passes_its_own_checks(
         UV_PYTHON_DOWNLOADS=os.environ.get("UV_PYTHON_DOWNLOADS", "never"),
         UV_CACHE_DIR=str(uv_cache),
         PYTEST_ADDOPTS=f"--junitxml={junit} --cov-report=json:{coverage_json}",
+        # The rendered suite's temp dirs stay with its render: pytest prunes all but the last
+        # three numbered dirs of a temp root, and this session's dir is one of them.
+        PYTEST_DEBUG_TEMPROOT=str(project.artifacts / "tmp"),
     )
+    (project.artifacts / "tmp").mkdir(exist_ok=True)
     if combination != default_combination():
         env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
 
