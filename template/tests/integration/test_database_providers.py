@@ -1,5 +1,8 @@
 """The providers behind the suite's PostgreSQL, each started for real where it can be."""
 
+import os
+from collections.abc import Iterator
+
 import psycopg
 import pytest
 
@@ -11,10 +14,18 @@ def _server_version(url: str) -> int:
         return connection.info.server_version
 
 
-@pytest.mark.slow
-def test_embedded_provider_serves_a_real_postgres() -> None:
+@pytest.fixture
+def embedded_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The session's server when it is the embedded one already; a fresh embedded one otherwise."""
+    if postgres.choose_provider(os.environ) == "embedded":
+        yield request.getfixturevalue("postgres_server_url")
+        return
     with postgres.embedded_server() as url:
-        assert _server_version(url) >= 160000
+        yield url
+
+
+def test_embedded_provider_serves_a_real_postgres(embedded_url: str) -> None:
+    assert _server_version(embedded_url) >= 160000
 
 
 @pytest.mark.skipif(
