@@ -233,6 +233,18 @@ def test_template_update_refuses_a_dirty_tree(template_repo: TemplateRepo, tmp_p
     assert "uncommitted changes" in output, output
     assert "notes.txt" in output, output
     assert recorded_answers(project)["_commit"] == CURRENT
+    # VERSION and ANSWERS reach copier as --vcs-ref and one --data per answer.
+    planned = subprocess.run(
+        ["make", "-n", "template-update", "VERSION=v0.2.1", "ANSWERS=use_auth=false ci=gitlab"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    assert (
+        "scripts/template_update.py --vcs-ref=v0.2.1 --data=use_auth=false --data=ci=gitlab"
+        in planned
+    )
 
 
 # 3 -----------------------------------------------------------------------------------------------
