@@ -18,7 +18,8 @@ def candidate_files() -> list[Path]:
         capture_output=True,
         check=True,
     ).stdout
-    return [Path(name) for name in listing.decode().split("\0") if name]
+    # An unmerged file is listed once per index stage (up to three times): name it once.
+    return [Path(name) for name in dict.fromkeys(listing.decode().split("\0")) if name]
 
 
 def problems_in(path: Path) -> list[str]:
