@@ -10,10 +10,12 @@ container under the variable names the pipeline gives it.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +32,8 @@ from tests.rendering import Run, run
 GITHUB_WORKFLOW = Path(".github/workflows/ci.yml")
 GITLAB_PIPELINE = Path(".gitlab-ci.yml")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}", re.DOTALL)
-MAKE_CALL = re.compile(r"\bmake\s+((?:[a-z][\w-]*\s*)+)")
+# `make`, then its words up to a shell operator: options, VAR=value and targets.
+MAKE_CALL = re.compile(r"\bmake((?:[ \t]+[^\s|;&<>]+)+)")
 GITLAB_KEYWORDS = {
     "default",
     "include",
@@ -102,10 +105,11 @@ class Job:
     def make_targets(self) -> list[str]:
         """Every ``make`` target its commands call, in order."""
         return [
-            target
+            word
             for command in self.commands
             for match in MAKE_CALL.finditer(command)
-            for target in match.group(1).split()
+            for word in match.group(1).split()
+            if not word.startswith("-") and "=" not in word
         ]
 
 
@@ -327,6 +331,59 @@ def _gitlab_jobs(document: dict[str, Any]) -> list[Job]:
     return _in_dependency_order(jobs)
 
 
+# Offline validators --------------------------------------------------------------------------
+
+# An action pinned by commit, its version in a comment: owner/name@<40 hex> # vX.Y.Z
+PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+SCHEMA_ARGS = {
+    "github": ["--builtin-schema", "vendor.github-workflows"],
+    "gitlab": [
+        "--builtin-schema",
+        "vendor.gitlab-ci",
+        "--data-transform",
+        "gitlab-ci",
+        "--regex-variant",
+        "nonunicode",
+    ],
+}
+SEVERITIES = ("unknown", "informational", "low", "medium", "high")
+
+
+def tool(name: str) -> str:
+    """A console script of the meta suite's own environment."""
+    return str(Path(sys.executable).parent / name)
+
+
+def check_jsonschema(path: Path, provider: str) -> subprocess.CompletedProcess[str]:
+    """Validate a CI file against the provider's schema, offline."""
+    return subprocess.run(
+        [tool("check-jsonschema"), *SCHEMA_ARGS[provider], str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def zizmor_findings(path: Path, minimum: str = "medium") -> list[str]:
+    """zizmor's offline findings at ``minimum`` severity or above, one line each."""
+    result = subprocess.run(
+        [tool("zizmor"), "--offline", "--no-progress", "--format", "json", str(path)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    if not result.stdout.strip():
+        raise PipelineError(f"zizmor printed no report:\n{result.stderr}")
+    floor = SEVERITIES.index(minimum)
+    return [
+        f"{finding['ident']} ({finding['determinations']['severity']}): {finding['desc']}"
+        for finding in json.loads(result.stdout)
+        if SEVERITIES.index(finding["determinations"]["severity"].lower()) >= floor
+    ]
+
+
 # The rendered Makefile --------------------------------------------------------------------------
 
 TARGET = re.compile(r"^([a-zA-Z][\w-]*):(?!=)(.*)$")
@@ -360,8 +417,14 @@ def needs_postgres(target: str, recipes: Mapping[str, str]) -> bool:
 # Running a pipeline here ----------------------------------------------------------------------
 
 
-def service_url_problems(job: Job, variable: str = "TEST_DATABASE_URL") -> list[str]:
-    """Why ``variable`` does not lead to the job's PostgreSQL service, if it does not."""
+def service_url_problems(
+    job: Job, variable: str = "TEST_DATABASE_URL", *, test_database: bool = True
+) -> list[str]:
+    """Why ``variable`` does not lead to the job's PostgreSQL service, if it does not.
+
+    With ``test_database``, the URL must name the service's database and that name must start
+    with "test"; otherwise any database of the service will do (a maintenance one, say).
+    """
     services = [s for s in job.services if s.is_postgres]
     if not services:
         return [f"job {job.id}: no PostgreSQL service"]
@@ -377,14 +440,15 @@ def service_url_problems(job: Job, variable: str = "TEST_DATABASE_URL") -> list[
         "port": (service.port, url.port or POSTGRES_PORT),
         "user": (user, url.username),
         "password": (service.env.get("POSTGRES_PASSWORD"), url.password),
-        "database": (service.env.get("POSTGRES_DB", user), url.path.lstrip("/")),
     }
+    if test_database:
+        expected["database"] = (service.env.get("POSTGRES_DB", user), url.path.lstrip("/"))
     problems = [
         f"job {job.id}: {variable}'s {what} is {got!r}, the service's {want!r}"
         for what, (want, got) in expected.items()
         if want != got
     ]
-    if not url.path.lstrip("/").startswith("test"):
+    if test_database and not url.path.lstrip("/").startswith("test"):
         problems.append(f"job {job.id}: the test database's name must start with 'test'")
     return problems
 

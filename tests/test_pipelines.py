@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -25,8 +24,10 @@ import pytest
 from tests.conftest import LOCAL_PIPELINE_PROPERTY, Project
 from tests.matrix import combinations, interpreter_for
 from tests.pipelines import (
+    PINNED,
     LocalPostgres,
     Pipeline,
+    check_jsonschema,
     ci_env,
     gitlab_job_spec,
     gitlab_variables,
@@ -36,32 +37,15 @@ from tests.pipelines import (
     read_pipeline,
     run_pipeline,
     service_url_problems,
+    zizmor_findings,
 )
 from tests.rendering import clean_env, run
 
 # One combination per provider runs its pipeline here (each takes a couple of minutes).
 LOCAL_RUNS = ("async-auth-github", "sync-noauth-gitlab")
-PINNED = re.compile(r"^[\w.-]+/[\w.-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
-SCHEMA_ARGS = {
-    "github": ["--builtin-schema", "vendor.github-workflows"],
-    "gitlab": [
-        "--builtin-schema",
-        "vendor.gitlab-ci",
-        "--data-transform",
-        "gitlab-ci",
-        "--regex-variant",
-        "nonunicode",
-    ],
-}
 # The parts of `make test` the pipelines run as separate jobs, each with its coverage data file.
 PARTS = ("unit", "integration", "api", "e2e", "slow")
 COVERAGE_GATE = 90.0
-SEVERITIES = ("unknown", "informational", "low", "medium", "high")
-
-
-def tool(name: str) -> str:
-    """A console script of the meta suite's own environment."""
-    return str(Path(sys.executable).parent / name)
 
 
 def pipeline_of(project: Project) -> Pipeline:
@@ -69,35 +53,6 @@ def pipeline_of(project: Project) -> Pipeline:
     path = pipeline_path(project.path)
     assert path is not None, "no pipeline rendered"
     return read_pipeline(path)
-
-
-def check_jsonschema(path: Path, provider: str) -> subprocess.CompletedProcess[str]:
-    """Validate a CI file against the provider's schema, offline."""
-    return subprocess.run(
-        [tool("check-jsonschema"), *SCHEMA_ARGS[provider], str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-
-
-def zizmor_findings(path: Path, minimum: str = "medium") -> list[str]:
-    """zizmor's offline findings at ``minimum`` severity or above, one line each."""
-    result = subprocess.run(
-        [tool("zizmor"), "--offline", "--no-progress", "--format", "json", str(path)],
-        capture_output=True,
-        text=True,
-        check=False,
-        timeout=120,
-    )
-    assert result.stdout.strip(), f"zizmor printed no report:\n{result.stderr}"
-    floor = SEVERITIES.index(minimum)
-    return [
-        f"{finding['ident']} ({finding['determinations']['severity']}): {finding['desc']}"
-        for finding in json.loads(result.stdout)
-        if SEVERITIES.index(finding["determinations"]["severity"].lower()) >= floor
-    ]
 
 
 def renders_of(*providers: str) -> pytest.MarkDecorator:
