@@ -20,6 +20,19 @@ test-fast: setup  ## Everything except building and running the rendered suites.
 test-one: setup  ## One combination, every check: make test-one COMBO=sync-noauth-none
 	$(PYTEST) --combination=$(COMBO)
 
+# The template's own CI splits the suite: one job per combination (test-one), and the tests bound
+# to no combination in two more. Together they run every test once.
+.PHONY: matrix test-rest test-rest-slow
+
+matrix:  ## Print the combination table from copier.yml as JSON, for the CI matrix.
+	@uv run --frozen python -m tests.matrix --github-matrix
+
+test-rest: setup  ## The fast tests bound to no combination: questions, template shape, own CI.
+	$(PYTEST) -n 2 --dist worksteal --combination=none -m "not slow"
+
+test-rest-slow: setup  ## The slow tests bound to no combination: the planted bugs.
+	$(PYTEST) -n 2 --dist worksteal --combination=none -m slow
+
 lint: setup  ## Ruff on the meta suite, the hook and the benchmarks.
 	uv run --frozen ruff check tests hooks bench
 	uv run --frozen ruff format --check tests hooks bench

