@@ -171,6 +171,32 @@ def test_pipeline_triggers_cancellation_and_cache(project: Project) -> None:
         assert ignored.returncode == 0, "the project-local uv cache must be gitignored"
 
 
+@pipeline_project
+@pytest.mark.parametrize(
+    ("ci", "lock", "command"),
+    [
+        pytest.param("true", True, "uv sync --locked", id="ci-with-lock"),
+        pytest.param("true", False, "uv sync", id="ci-without-lock"),
+        pytest.param("", True, "uv sync", id="developer"),
+    ],
+)
+def test_setup_installs_a_present_lock_exactly_in_ci(
+    project: Project, tmp_path: Path, ci: str, lock: bool, command: str
+) -> None:
+    """With CI set, a uv.lock that no longer matches pyproject.toml fails the build."""
+    if lock:
+        (tmp_path / "uv.lock").touch()
+    dry_run = subprocess.run(
+        ["make", "--dry-run", "--file", str(project.path / "Makefile"), "setup"],
+        cwd=tmp_path,
+        env=clean_env(CI=ci),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert dry_run.stdout.strip() == command
+
+
 @renders_of("github")
 def test_github_workflow_is_least_privilege_and_pinned(project: Project) -> None:
     """Read-only token, no job asking for more, actions pinned by SHA, no persisted token."""
