@@ -56,6 +56,22 @@ def clean_env(**overrides: str) -> dict[str, str]:
     return env
 
 
+def project_env(
+    interpreter: Path, uv_cache: Path, workdir: Path, **overrides: str
+) -> dict[str, str]:
+    """The environment a render's own tools run in: ``clean_env`` plus its interpreter, the
+    session's uv cache, no interpreter downloads, and pytest temp dirs kept under ``workdir``
+    (pytest prunes all but the newest numbered dirs of a shared temp root)."""
+    (workdir / "tmp").mkdir(parents=True, exist_ok=True)
+    return clean_env(
+        UV_PYTHON=str(interpreter),
+        UV_PYTHON_DOWNLOADS=os.environ.get("UV_PYTHON_DOWNLOADS", "never"),
+        UV_CACHE_DIR=str(uv_cache),
+        PYTEST_DEBUG_TEMPROOT=str(workdir / "tmp"),
+        **overrides,
+    )
+
+
 @dataclass
 class Run:
     """What one command did: its exit code, wall time and where its output went."""

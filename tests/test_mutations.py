@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import database_url, rendered
 from tests.matrix import combinations, interpreter_for
-from tests.rendering import clean_env, run
+from tests.rendering import project_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -147,14 +147,12 @@ def built_copy(
     subprocess.run(["git", "clone", "--quiet", str(source), str(copy)], check=True)
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     worker_database = f"{combination.database}_mutants_{worker}"
-    env = clean_env(
-        UV_PYTHON=str(interpreter),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_CACHE_DIR=str(uv_cache),
+    env = project_env(
+        interpreter,
+        uv_cache,
+        copy.parent,
         TEST_DATABASE_URL=database_url(postgres, worker_database),
-        PYTEST_DEBUG_TEMPROOT=str(copy.parent / "tmp"),
     )
-    (copy.parent / "tmp").mkdir()
     setup = run(["make", "setup"], cwd=copy, env=env, log=copy.parent / "setup.log", timeout=900)
     assert setup.returncode == 0, setup.explain()
     copies[target] = (copy, env)

@@ -39,7 +39,7 @@ from tests.pipelines import (
     service_url_problems,
     zizmor_findings,
 )
-from tests.rendering import clean_env, run
+from tests.rendering import clean_env, project_env, run
 
 # One combination per provider runs its pipeline here (each takes a couple of minutes).
 LOCAL_RUNS = ("async-auth-github", "sync-noauth-gitlab")
@@ -292,14 +292,8 @@ def test_pipeline_runs_green_locally(
     junit.mkdir(parents=True)
     env = ci_env(
         pipeline.provider,
-        clean_env(
-            UV_PYTHON=str(interpreter),
-            UV_PYTHON_DOWNLOADS="never",
-            UV_CACHE_DIR=str(uv_cache),
-            PYTEST_DEBUG_TEMPROOT=str(workdir / "tmp"),
-        ),
+        project_env(interpreter, uv_cache, workdir),
     )
-    (workdir / "tmp").mkdir()
 
     def with_junit(job: Any, index: int, job_env: dict[str, str]) -> dict[str, str]:
         return job_env | {"PYTEST_ADDOPTS": f"--junitxml={junit}/{job.id}-{index}.xml"}

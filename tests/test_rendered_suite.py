@@ -9,7 +9,6 @@ path a new user takes, is exercised too.
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -19,7 +18,7 @@ import pytest
 
 from tests.conftest import LAYERS, RESULT_PROPERTY, Project, database_url
 from tests.matrix import default_combination, interpreter_for
-from tests.rendering import clean_env, run
+from tests.rendering import project_env, run
 
 pytestmark = pytest.mark.slow
 
@@ -89,16 +88,12 @@ def test_rendered_project_passes_its_own_checks(
             f"{combination.python_version} would select one"
         )
     junit, coverage_json = project.artifacts / "junit.xml", project.artifacts / "coverage.json"
-    env = clean_env(
-        UV_PYTHON=str(interpreter),
-        UV_PYTHON_DOWNLOADS=os.environ.get("UV_PYTHON_DOWNLOADS", "never"),
-        UV_CACHE_DIR=str(uv_cache),
+    env = project_env(
+        interpreter,
+        uv_cache,
+        project.artifacts,
         PYTEST_ADDOPTS=f"--junitxml={junit} --cov-report=json:{coverage_json}",
-        # The rendered suite's temp dirs stay with its render: pytest prunes all but the last
-        # three numbered dirs of a temp root, and this session's dir is one of them.
-        PYTEST_DEBUG_TEMPROOT=str(project.artifacts / "tmp"),
     )
-    (project.artifacts / "tmp").mkdir(exist_ok=True)
     if combination != default_combination():
         env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
 

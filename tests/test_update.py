@@ -18,7 +18,7 @@ import pytest
 
 from tests.conftest import database_url
 from tests.matrix import default, interpreter_for
-from tests.rendering import Run, clean_env, run
+from tests.rendering import Run, clean_env, project_env, run
 from tests.template_repo import (
     CURRENT,
     FIX_NEW,
@@ -101,13 +101,11 @@ def suite_env(project: Path, uv_cache: Path, postgres: Any, name: str) -> dict[s
     interpreter = interpreter_for(default("python_version"))
     if interpreter is None:
         pytest.skip(f"no Python {default('python_version')} here")
-    (project.parent / "tmp").mkdir(exist_ok=True)
-    return clean_env(
-        UV_PYTHON=str(interpreter),
-        UV_PYTHON_DOWNLOADS="never",
-        UV_CACHE_DIR=str(uv_cache),
+    return project_env(
+        interpreter,
+        uv_cache,
+        project.parent,
         TEST_DATABASE_URL=database_url(postgres, f"test_update_{name}"),
-        PYTEST_DEBUG_TEMPROOT=str(project.parent / "tmp"),
     )
 
 
