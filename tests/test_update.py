@@ -175,13 +175,7 @@ def test_user_edits_merge_where_git_can_and_conflict_visibly_where_it_cannot(
     commit_all(project, "Our own changes")
     ours = git(project, "rev-parse", "HEAD").strip()
 
-    update = run(
-        ["make", "template-update"],
-        cwd=project,
-        env=clean_env(COPIER=COPIER),
-        log=tmp_path / "make-template-update.log",
-        timeout=300,
-    )
+    update = make(project, "template-update", clean_env(COPIER=COPIER), timeout=300)
     output = update.log.read_text(encoding="utf-8")
 
     assert update.returncode != 0, f"conflicts left, yet make template-update succeeded:\n{output}"
@@ -195,13 +189,7 @@ def test_user_edits_merge_where_git_can_and_conflict_visibly_where_it_cannot(
     assert f"UU {CONFIG}" in status(project)
     assert CONFIG in output, output
     assert "git reset --hard && git clean -fd" in output, output
-    check = run(
-        ["make", "check-conflicts"],
-        cwd=project,
-        env=clean_env(),
-        log=tmp_path / "check.log",
-        timeout=60,
-    )
+    check = make(project, "check-conflicts", clean_env(), timeout=60)
     assert check.returncode != 0
     # Each marker line once, although git lists an unmerged file once per index stage.
     assert check.log.read_text(encoding="utf-8").count(f"{CONFIG}:") == 2
@@ -219,13 +207,7 @@ def test_template_update_refuses_a_dirty_tree(template_repo: TemplateRepo, tmp_p
     """The precheck: uncommitted work stops the update before Copier runs, with the reason."""
     project = copy_project(template_repo, tmp_path / "service", {"ci": "none"}, CURRENT)
     (project / "notes.txt").write_text("work in progress\n", encoding="utf-8")
-    refused = run(
-        ["make", "template-update"],
-        cwd=project,
-        env=clean_env(COPIER=COPIER),
-        log=tmp_path / "refused.log",
-        timeout=120,
-    )
+    refused = make(project, "template-update", clean_env(COPIER=COPIER), timeout=120)
     output = refused.log.read_text(encoding="utf-8")
     assert refused.returncode != 0
     assert "uncommitted changes" in output, output
