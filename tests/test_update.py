@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 
 from tests.conftest import database_url
-from tests.matrix import default, interpreter_for
-from tests.rendering import Run, clean_env, project_env, run
+from tests.matrix import REPO_ROOT, default, interpreter_for
+from tests.releases import git_tags
+from tests.rendering import Run, clean_env, project_env, render, run
 from tests.template_repo import (
     CURRENT,
     FIX_NEW,
@@ -516,3 +518,54 @@ def test_pre_commit_hook_rejects_conflict_markers_and_rej_files(
     assert dirty.returncode != 0
     assert "README.md:" in output, output
     assert "Makefile.rej" in output, output
+
+
+# This repository's own releases ------------------------------------------------------------------
+
+# The release before the one this work tree prepares; services rendered from it update to HEAD.
+PREVIOUS_RELEASE = "v0.2.0"
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="async-auth-github"),
+        pytest.param(
+            {"db_mode": "sync", "use_auth": False, "ci": "gitlab"}, id="sync-noauth-gitlab"
+        ),
+    ],
+)
+def test_a_service_of_the_real_previous_release_updates_to_this_work_tree(
+    answers: dict[str, Any], tmp_path: Path
+) -> None:
+    """The real tag, not a throwaway one: a service rendered from it updates to HEAD cleanly,
+    keeps its history and secret, and then holds what a fresh render of HEAD holds."""
+    if PREVIOUS_RELEASE not in (git_tags(REPO_ROOT) or []):
+        pytest.skip(
+            f"this clone has no tag {PREVIOUS_RELEASE} (a shallow CI checkout fetches none): "
+            "run `git fetch --tags` and rerun"
+        )
+    project = tmp_path / "updated" / "service"
+    copier.run_copy(
+        str(REPO_ROOT),
+        project,
+        data=answers,
+        defaults=True,
+        vcs_ref=PREVIOUS_RELEASE,
+        unsafe=True,
+        quiet=True,
+    )
+    assert recorded_answers(project)["_commit"] == PREVIOUS_RELEASE
+    before = hook_state(project)
+
+    update_project(project, version="HEAD")
+    fresh = render(tmp_path / "fresh" / "service", answers)
+
+    assert_clean_merge(project)
+    assert_hook_left_git_and_env_alone(project, before)
+    assert recorded_answers(project)["_commit"] == recorded_answers(fresh)["_commit"]
+    # The lock file is the one difference: the post-copy task of a fresh render writes it, an
+    # update leaves the service's own (v0.2.0 renders had none; `make setup` writes it).
+    updated_files, fresh_files = visible_files(project), visible_files(fresh)
+    fresh_files.pop("uv.lock", None)
+    assert updated_files == fresh_files
