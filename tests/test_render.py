@@ -152,3 +152,32 @@ def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Projec
 def test_entry_points_exist(project: Project, name: str) -> None:
     """The files the README and CI rely on are rendered in every combination."""
     assert (project.path / name).is_file()
+
+
+# `make <target>` as the README writes it, in prose or in a shell block.
+MAKE_MENTION = re.compile(r"\bmake ([a-z][a-z0-9-]*)")
+
+
+def test_make_help_lists_every_target_the_readme_names(project: Project) -> None:
+    """A new user's `make help` shows each target the README tells them to run."""
+    helped = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = {line.split()[0] for line in helped.splitlines() if line.strip()}
+    named = set(MAKE_MENTION.findall((project.path / "README.md").read_text(encoding="utf-8")))
+    assert named, "the README names no make target"
+    assert sorted(named - listed) == []
+
+
+def test_readme_opens_with_the_description_once(project: Project) -> None:
+    """The description says what the service does, right under the title, and only there."""
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    description = answers["description"]
+    assert "template" not in description.lower()
+    readme = (project.path / "README.md").read_text(encoding="utf-8")
+    assert readme.split("\n\n")[1] == description
+    assert readme.count(description) == 1
