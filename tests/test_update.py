@@ -229,6 +229,30 @@ def test_template_update_refuses_a_dirty_tree(template_repo: TemplateRepo, tmp_p
     )
 
 
+@pytest.mark.parametrize(
+    ("version", "returncode", "says"),
+    [
+        pytest.param(CURRENT, 2, f"The template has a newer release, {FIXED}", id="behind"),
+        pytest.param(
+            FIXED, 0, f"Up to date: the template's newest release is {FIXED}", id="newest"
+        ),
+    ],
+)
+def test_template_check_names_a_newer_release(
+    template_repo: TemplateRepo, tmp_path: Path, version: str, returncode: int, says: str
+) -> None:
+    """``make template-check``, what the scheduled CI job runs: exit 2 and the release's name
+    when one is newer, 0 when the service has the newest."""
+    project = copy_project(template_repo, tmp_path / "service", {"ci": "none"}, version)
+    check = make(project, "template-check", clean_env(COPIER=COPIER), timeout=120)
+    output = check.log.read_text(encoding="utf-8")
+    assert check.returncode == returncode, output
+    assert says in output, output
+    if returncode:
+        assert "make template-update\n" in output, output
+    assert status(project) == [], "the check changed the project"
+
+
 # 3 -----------------------------------------------------------------------------------------------
 
 USER_FILES = {

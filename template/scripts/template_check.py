@@ -29,14 +29,16 @@ def main() -> int:
         )
         return 1
     found = json.loads(done.stdout.strip().splitlines()[-1])
-    current, latest = found["current_version"], found["latest_version"]
+    # Copier reports PEP 440 versions ("0.3.0"); the template's tags, which CHANGELOG sections
+    # and `make template-update VERSION=` use, are spelled "v0.3.0".
+    current, latest = (f"v{found[key]}" for key in ("current_version", "latest_version"))
     if not found["update_available"]:
         print(f"Up to date: the template's newest release is {latest}, and this service has it.")
         return 0
     print(
         f"The template has a newer release, {latest}; this service is on {current}.\n"
         "Read its CHANGELOG (what changes, whether you must act), then, on a branch:\n"
-        f"  make template-update VERSION={latest}\n"
+        "  make template-update\n"
         f"and review the result (undo it all with `{ABORT}`)."
     )
     return 2
