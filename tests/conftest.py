@@ -146,6 +146,23 @@ def rendered(shared_dir: Path, combination: Combination) -> Project:
     return project
 
 
+def exclusive(project: Project) -> FileLock:
+    """Hold while running make in a render: two tests of one session may share it (the rendered
+    suite and the README session), and two ``make setup`` at once would race on its .venv."""
+    return FileLock(project.path.parent / "make.lock")
+
+
+def git_status(project: Project) -> str:
+    """``git status --porcelain`` of the render, untracked files listed one by one."""
+    return subprocess.run(
+        ["git", "status", "--porcelain", "--untracked-files=all"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+
+
 @pytest.fixture(scope="session", params=combinations(), ids=lambda c: c.id)
 def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
     """One render per combination of the table."""

@@ -121,6 +121,9 @@ class Pipeline:
     path: Path
     document: dict[str, Any]
     jobs: list[Job]
+    # GitLab jobs that run only in scheduled pipelines (``make template-check``): checked like
+    # the others, but not part of a push's pipeline, so not run locally.
+    scheduled: list[Job] = field(default_factory=list)
 
 
 def pipeline_path(project: Path) -> Path | None:
@@ -150,7 +153,11 @@ def read_pipeline(path: Path) -> Pipeline:
     """Read a GitHub workflow or a GitLab pipeline."""
     document = load_yaml(path)
     if path.name == GITLAB_PIPELINE.name:
-        return Pipeline("gitlab", path, document, _gitlab_jobs(document))
+        jobs = _gitlab_jobs(document)
+        scheduled = [j for j in jobs if j.id in _scheduled_gitlab_jobs(document)]
+        return Pipeline(
+            "gitlab", path, document, [j for j in jobs if j not in scheduled], scheduled
+        )
     return Pipeline("github", path, document, _github_jobs(document))
 
 
@@ -279,10 +286,25 @@ def gitlab_variables(document: dict[str, Any], spec: dict[str, Any]) -> dict[str
     return {name: expand(value, raw) for name, value in raw.items()}
 
 
+SCHEDULE_RULE = '$CI_PIPELINE_SOURCE == "schedule"'
+
+
+def _scheduled_gitlab_jobs(document: dict[str, Any]) -> set[str]:
+    """The jobs whose only rule is a scheduled pipeline."""
+    return {
+        str(name)
+        for name, spec in document.items()
+        if isinstance(spec, dict)
+        and [rule.get("if") for rule in spec.get("rules", [{}])] == [SCHEDULE_RULE]
+    }
+
+
 def _gitlab_jobs(document: dict[str, Any]) -> list[Job]:
     default = document.get("default") or {}
     stages = document.get("stages", ["build", "test", "deploy"])
     names = [n for n in document if n not in GITLAB_KEYWORDS and not str(n).startswith(".")]
+    # A push's pipeline never holds a scheduled job, so no job of it depends on one.
+    scheduled = _scheduled_gitlab_jobs(document)
     specs = {n: _deep_merge(default, gitlab_job_spec(document, n)) for n in names}
     stage_of = {n: stages.index(specs[n].get("stage", "test")) for n in names}
     jobs = []
@@ -302,7 +324,7 @@ def _gitlab_jobs(document: dict[str, Any]) -> list[Job]:
         if "needs" in spec:
             needs = [n if isinstance(n, str) else n["job"] for n in spec["needs"]]
         else:
-            needs = [n for n in names if stage_of[n] < stage_of[name]]
+            needs = [n for n in names if stage_of[n] < stage_of[name] and n not in scheduled]
         steps = [Step("download", name=n) for n in needs]
         if cache := spec.get("cache"):
             steps.append(Step("uses", "gitlab:cache", {"paths": cache.get("paths", [])}))

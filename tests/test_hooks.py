@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -25,12 +26,31 @@ def no_identity_env(tmp_path: Path) -> dict[str, str]:
     return env
 
 
-def run_hook(cwd: Path, env: dict[str, str]) -> None:
+PYTHON = f"{sys.version_info.major}.{sys.version_info.minor}"
+# A project uv can lock without the package index: no dependencies at all.
+PYPROJECT = f"""[project]
+name = "billing"
+version = "0.1.0"
+requires-python = ">={PYTHON}"
+dependencies = []
+"""
+
+
+def run_hook(
+    cwd: Path, env: dict[str, str], *, operation: str = "copy", secret_key: bool = True
+) -> subprocess.CompletedProcess[str]:
     """Run the hook the way Copier's task does: its Python, the destination as cwd."""
-    subprocess.run(
-        [sys.executable, str(HOOK), *AUTHOR],
+    return subprocess.run(
+        [
+            sys.executable,
+            str(HOOK),
+            *AUTHOR,
+            f"--python-version={PYTHON}",
+            f"--operation={operation}",
+            "--secret-key" if secret_key else "--no-secret-key",
+        ],
         cwd=cwd,
-        env=env,
+        env=env | {"UV_PYTHON": sys.executable},
         check=True,
         capture_output=True,
         text=True,
@@ -105,3 +125,56 @@ def test_hook_respects_an_env_already_ignored(
     (tmp_path / ".gitignore").write_text(".venv/\n.env\n", encoding="utf-8")
     run_hook(tmp_path, no_identity_env)
     assert (tmp_path / ".gitignore").read_text(encoding="utf-8") == ".venv/\n.env\n"
+
+
+def test_hook_locks_before_the_first_commit(
+    tmp_path: Path, no_identity_env: dict[str, str]
+) -> None:
+    """``copier copy``: uv.lock is written and committed, the tree is clean from the start."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    run_hook(tmp_path, no_identity_env)
+    assert "uv.lock" in git(tmp_path, no_identity_env, "ls-files").split()
+    assert git(tmp_path, no_identity_env, "status", "--porcelain") == ""
+
+
+def test_hook_on_update_writes_no_lock(tmp_path: Path, no_identity_env: dict[str, str]) -> None:
+    """``copier update`` replays versions through the hook in scratch dirs: no lock there."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    run_hook(tmp_path, no_identity_env, operation="update")
+    assert not (tmp_path / "uv.lock").exists()
+
+
+@pytest.mark.parametrize(
+    ("pyproject", "path", "says"),
+    [
+        pytest.param("[project\n", None, "`uv lock` failed", id="lock-fails"),
+        pytest.param(PYPROJECT, "/usr/bin:/bin", "uv is not installed", id="no-uv"),
+    ],
+)
+def test_hook_without_a_lock_says_what_to_do_and_still_commits(
+    tmp_path: Path,
+    no_identity_env: dict[str, str],
+    pyproject: str,
+    path: str | None,
+    says: str,
+) -> None:
+    """No uv, or a lock that fails: the render goes on, and the message names the fix."""
+    if path is not None and shutil.which("git", path=path) is None:
+        pytest.skip(f"git is not in {path}")
+    (tmp_path / "pyproject.toml").write_text(pyproject, encoding="utf-8")
+    env = no_identity_env | ({"PATH": path} if path else {})
+    done = run_hook(tmp_path, env)
+    assert says in done.stderr
+    assert "run `make lock` in the service and commit uv.lock" in done.stderr
+    assert not (tmp_path / "uv.lock").exists()
+    assert git(tmp_path, env, "rev-list", "--count", "HEAD").strip() == "1"
+
+
+def test_hook_writes_no_secret_where_nothing_reads_one(
+    tmp_path: Path, no_identity_env: dict[str, str]
+) -> None:
+    """use_auth=false: a .env that says what it is for, without SECRET_KEY."""
+    run_hook(tmp_path, no_identity_env, secret_key=False)
+    env_text = (tmp_path / ".env").read_text(encoding="utf-8")
+    assert env_text.startswith("#")
+    assert "SECRET_KEY" not in env_text

@@ -114,13 +114,18 @@ def test_every_yaml_and_toml_file_parses(project: Project) -> None:
 
 
 def test_answers_file_records_answers_and_no_secret(project: Project) -> None:
-    """The answers file holds the answers given, and nothing secret (the key is in .env)."""
+    """The answers file holds the answers given, and nothing secret (the key is in .env, and
+    only where the service reads one: with authentication)."""
     answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
     for name, value in project.combination.answers.items():
         assert answers[name] == value
     assert not [key for key in answers if SECRET_WORDS.search(key)]
     env_file = project.path / ".env"
     secret = re.search(r"^SECRET_KEY=(.+)$", env_file.read_text(encoding="utf-8"), re.MULTILINE)
+    if not project.combination.value("use_auth"):
+        assert secret is None, "SECRET_KEY in .env, yet nothing in a render without auth reads it"
+        assert "SECRET_KEY" not in (project.path / "README.md").read_text(encoding="utf-8")
+        return
     assert secret is not None
     assert secret.group(1) not in (project.path / ".copier-answers.yml").read_text("utf-8")
 
@@ -133,8 +138,10 @@ def git(project: Project, *args: str) -> str:
 
 
 def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Project) -> None:
-    """The post-copy hook leaves a clean repo, ready for ``copier update``, .env untracked."""
+    """The post-copy hook leaves a clean repo, ready for ``copier update``, .env untracked,
+    uv.lock in the first commit."""
     assert git(project, "rev-list", "--count", "HEAD").strip() == "1"
+    assert "uv.lock" in git(project, "ls-files").split(), "uv.lock is not in the first commit"
     status = (project.artifacts / "git-status-after-render.txt").read_text(encoding="utf-8")
     assert status == "", f"left uncommitted by the hook:\n{status}"
     assert ".env" not in git(project, "ls-files").split()
@@ -145,3 +152,32 @@ def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Projec
 def test_entry_points_exist(project: Project, name: str) -> None:
     """The files the README and CI rely on are rendered in every combination."""
     assert (project.path / name).is_file()
+
+
+# `make <target>` as the README writes it, in prose or in a shell block.
+MAKE_MENTION = re.compile(r"\bmake ([a-z][a-z0-9-]*)")
+
+
+def test_make_help_lists_every_target_the_readme_names(project: Project) -> None:
+    """A new user's `make help` shows each target the README tells them to run."""
+    helped = subprocess.run(
+        ["make", "--no-print-directory", "help"],
+        cwd=project.path,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    listed = {line.split()[0] for line in helped.splitlines() if line.strip()}
+    named = set(MAKE_MENTION.findall((project.path / "README.md").read_text(encoding="utf-8")))
+    assert named, "the README names no make target"
+    assert sorted(named - listed) == []
+
+
+def test_readme_opens_with_the_description_once(project: Project) -> None:
+    """The description says what the service does, right under the title, and only there."""
+    answers = yaml.safe_load((project.path / ".copier-answers.yml").read_text(encoding="utf-8"))
+    description = answers["description"]
+    assert "template" not in description.lower()
+    readme = (project.path / "README.md").read_text(encoding="utf-8")
+    assert readme.split("\n\n")[1] == description
+    assert readme.count(description) == 1

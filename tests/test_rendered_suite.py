@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LAYERS, RESULT_PROPERTY, Project, database_url
+from tests.conftest import LAYERS, RESULT_PROPERTY, Project, database_url, exclusive, git_status
 from tests.matrix import default_combination, interpreter_for
 from tests.rendering import project_env, run
 
@@ -110,14 +110,19 @@ def test_rendered_project_passes_its_own_checks(
         "test_seconds": 0.0,
         "result": "setup failed",
     }
-    setup = step("setup", timeout=900)
-    result["setup_seconds"] = setup.seconds
-    if setup.returncode != 0:
-        record_property(RESULT_PROPERTY, json.dumps(result))
-        pytest.fail(setup.explain())
-
-    lint, suite = step("lint", timeout=600), step("test", timeout=1200)
+    with exclusive(project):
+        setup = step("setup", timeout=900)
+        result["setup_seconds"] = setup.seconds
+        if setup.returncode != 0:
+            record_property(RESULT_PROPERTY, json.dumps(result))
+            pytest.fail(setup.explain())
+        lint, suite = step("lint", timeout=600), step("test", timeout=1200)
+        # Everything the tools wrote (.venv, caches, coverage data) is ignored: a new user's
+        # first `git status` after `make setup` and `make test` is empty.
+        status = git_status(project)
     problems = [] if lint.returncode == 0 else [lint.explain()]
+    if status:
+        problems.append(f"make setup/lint/test left files git would commit:\n{status}")
     if suite.returncode != 0:
         problems.append(suite.explain())
     if junit.exists():

@@ -14,11 +14,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import copier
 import pytest
 
 from tests.conftest import database_url
-from tests.matrix import default, interpreter_for
-from tests.rendering import Run, clean_env, project_env, run
+from tests.matrix import REPO_ROOT, default, interpreter_for
+from tests.releases import git_tags
+from tests.rendering import Run, clean_env, project_env, render, run
 from tests.template_repo import (
     CURRENT,
     FIX_NEW,
@@ -225,6 +227,30 @@ def test_template_update_refuses_a_dirty_tree(template_repo: TemplateRepo, tmp_p
         "scripts/template_update.py --vcs-ref=v0.2.1 --data=use_auth=false --data=ci=gitlab"
         in planned
     )
+
+
+@pytest.mark.parametrize(
+    ("version", "returncode", "says"),
+    [
+        pytest.param(CURRENT, 2, f"The template has a newer release, {FIXED}", id="behind"),
+        pytest.param(
+            FIXED, 0, f"Up to date: the template's newest release is {FIXED}", id="newest"
+        ),
+    ],
+)
+def test_template_check_names_a_newer_release(
+    template_repo: TemplateRepo, tmp_path: Path, version: str, returncode: int, says: str
+) -> None:
+    """``make template-check``, what the scheduled CI job runs: exit 2 and the release's name
+    when one is newer, 0 when the service has the newest."""
+    project = copy_project(template_repo, tmp_path / "service", {"ci": "none"}, version)
+    check = make(project, "template-check", clean_env(COPIER=COPIER), timeout=120)
+    output = check.log.read_text(encoding="utf-8")
+    assert check.returncode == returncode, output
+    assert says in output, output
+    if returncode:
+        assert "make template-update\n" in output, output
+    assert status(project) == [], "the check changed the project"
 
 
 # 3 -----------------------------------------------------------------------------------------------
@@ -516,3 +542,62 @@ def test_pre_commit_hook_rejects_conflict_markers_and_rej_files(
     assert dirty.returncode != 0
     assert "README.md:" in output, output
     assert "Makefile.rej" in output, output
+
+
+# This repository's own releases ------------------------------------------------------------------
+
+# The release before the one this work tree prepares; services rendered from it update to HEAD.
+PREVIOUS_RELEASE = "v0.2.0"
+
+
+@pytest.mark.parametrize(
+    "answers",
+    [
+        pytest.param({}, id="async-auth-github"),
+        pytest.param(
+            {"db_mode": "sync", "use_auth": False, "ci": "gitlab"}, id="sync-noauth-gitlab"
+        ),
+    ],
+)
+def test_a_service_of_the_real_previous_release_updates_to_this_work_tree(
+    answers: dict[str, Any], tmp_path: Path
+) -> None:
+    """The real tag, not a throwaway one: a service rendered from it updates to HEAD cleanly,
+    keeps its history and secret, and then holds what a fresh render of HEAD holds."""
+    if PREVIOUS_RELEASE not in (git_tags(REPO_ROOT) or []):
+        pytest.skip(
+            f"this clone has no tag {PREVIOUS_RELEASE} (a shallow CI checkout fetches none): "
+            "run `git fetch --tags` and rerun"
+        )
+    project = tmp_path / "updated" / "service"
+    copier.run_copy(
+        str(REPO_ROOT),
+        project,
+        data=answers,
+        defaults=True,
+        vcs_ref=PREVIOUS_RELEASE,
+        unsafe=True,
+        quiet=True,
+    )
+    assert recorded_answers(project)["_commit"] == PREVIOUS_RELEASE
+    before = hook_state(project)
+
+    update_project(project, version="HEAD")
+    # With the answers the service keeps: those of v0.2.0's defaults that HEAD changed too.
+    kept = {k: v for k, v in recorded_answers(project).items() if not k.startswith("_")}
+    fresh = render(tmp_path / "fresh" / "service", kept)
+
+    assert_clean_merge(project)
+    assert_hook_left_git_and_env_alone(project, before)
+    # HEAD, as `git describe` names it: after the tag (a dirty work tree renders as a draft
+    # commit of its own, so the hashes of two renders differ).
+    assert recorded_answers(project)["_commit"].startswith(f"{PREVIOUS_RELEASE}-")
+    updated_files, fresh_files = visible_files(project), visible_files(fresh)
+    # The lock file is the one other difference: the post-copy task of a fresh render writes
+    # it, an update leaves the service's own (v0.2.0 renders had none; `make setup` writes it).
+    fresh_files.pop("uv.lock", None)
+    for files, path in ((updated_files, project), (fresh_files, fresh)):
+        files[".copier-answers.yml"] = repr(
+            {k: v for k, v in recorded_answers(path).items() if k != "_commit"}
+        ).encode()
+    assert updated_files == fresh_files

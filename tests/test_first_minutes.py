@@ -1,0 +1,144 @@
+"""The first ten minutes with a render, as its README tells them (slow lane).
+
+``make dev`` starts the service the way a new user does (no ``DATABASE_URL``: the embedded
+PostgreSQL in ``.dev-postgres/``); the README's "Try it" block then runs in bash against it,
+unchanged but for the port (a free one, so parallel sessions do not collide), and must succeed
+and print what the README promises. After the server stops, git sees nothing new: whatever
+``make dev`` wrote is ignored. One render with authentication and one without, since their
+READMEs show different sessions.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.error import URLError
+from urllib.request import urlopen
+
+import pytest
+
+from tests.conftest import Project, exclusive, git_status
+from tests.matrix import combinations, interpreter_for
+from tests.rendering import project_env
+
+pytestmark = pytest.mark.slow
+
+SESSIONS = ("async-auth-github", "sync-noauth-gitlab")
+README_BASE = "BASE=http://127.0.0.1:8000"
+# setup (a warm cache) and the embedded PostgreSQL's first initdb, on a busy machine.
+START_SECONDS = 300
+QUOTE = '{"plan":"pro","seats":12,"total":"1069.20"}'
+
+
+def try_it_block(readme: str) -> str:
+    """The bash block under the README's "Try it" heading."""
+    section = readme.split("### Try it\n", 1)
+    assert len(section) == 2, "the README has no `### Try it` section"
+    match = re.search(r"```bash\n(.*?)```", section[1], re.DOTALL)
+    assert match, "the `### Try it` section has no ```bash block"
+    return match.group(1)
+
+
+def free_port() -> int:
+    """A port nobody listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_until_live(url: str, server: subprocess.Popen[bytes], log: Path) -> None:
+    """Poll /health/live until it answers; fail with make dev's output if it stopped."""
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"make dev exited with {server.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            with urlopen(f"{url}/health/live", timeout=2) as answer:  # noqa: S310 (http, loopback)
+                if answer.status == 200:
+                    return
+        except (URLError, OSError):
+            time.sleep(0.5)
+    pytest.fail(f"make dev did not answer within {START_SECONDS}s:\n{log.read_text()[-3000:]}")
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    """SIGTERM to make dev's process group, as a terminal's Ctrl+C reaches all of it."""
+    if server.poll() is None:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+
+
+@contextmanager
+def make_dev(project: Project, env: dict[str, str]) -> Iterator[str]:
+    """``make dev`` in the render on ``env["PORT"]``, until the block ends: its URL."""
+    log = project.artifacts / "make-dev.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(
+            ["make", "dev"],
+            cwd=project.path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{env['PORT']}"
+            wait_until_live(url, server, log)
+            yield url
+        finally:
+            stop(server)
+
+
+@pytest.mark.parametrize(
+    "project",
+    [c for c in combinations() if c.id in SESSIONS],
+    ids=lambda c: c.id,
+    indirect=True,
+)
+def test_readme_session_works_against_make_dev_and_git_stays_clean(
+    project: Project, uv_cache: Path
+) -> None:
+    """The README's curl session succeeds as written; after the server stops, ``git status``
+    is still empty."""
+    if shutil.which("curl") is None:
+        pytest.skip("curl is not installed; the README's session needs it")
+    interpreter = interpreter_for(project.combination.python_version)
+    if interpreter is None:
+        pytest.skip(f"no Python {project.combination.python_version} here")
+    env = project_env(interpreter, uv_cache, project.artifacts, PORT=str(free_port()))
+    block = try_it_block((project.path / "README.md").read_text(encoding="utf-8"))
+    assert block.startswith(README_BASE + "\n"), block
+    assert QUOTE in block, "the README's comment no longer shows what the quote answers"
+
+    with exclusive(project), make_dev(project, env) as url:
+        script = f"BASE={url}\n" + block.removeprefix(README_BASE + "\n")
+        session = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", script],
+            cwd=project.path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        status = git_status(project)
+
+    assert session.returncode == 0, f"{session.stdout}\n{session.stderr}"
+    lines = session.stdout.splitlines()
+    assert '"email":"ada@example.com"' in lines[0], lines
+    assert '"item":"pro","qty":12' in session.stdout, lines
+    assert lines[-1] == QUOTE, lines
+    assert status == "", f"make dev left files git would commit:\n{status}"
