@@ -197,6 +197,12 @@ def test_sigterm_under_load_drops_no_request_in_flight(
 ) -> None:
     """Signups held in the service by a table lock; SIGTERM; then the lock goes: all answer 201."""
     name, url = api
+    # One live worker answers the probe; each must be up before it is asked to drain.
+    wait_until(
+        f"{WORKERS} workers to start",
+        lambda: container_logs(name).count("Application startup complete") == WORKERS,
+        seconds=READY_SECONDS,
+    )
     with (
         psycopg.connect(database.url_from_host, autocommit=True) as observer,
         psycopg.connect(database.url_from_host) as locker,
