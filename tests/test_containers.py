@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from filelock import FileLock
 
-from tests.conftest import Project
+from tests.conftest import CONTAINER_PROPERTY, Project
 from tests.containers import (
     Database,
     container_logs,
@@ -135,7 +135,10 @@ def api(image: Image, database: Database) -> Iterator[tuple[str, str]]:
 
 
 @shipped()
-def test_image_runs_as_non_root_and_holds_only_the_service(image: Image) -> None:
+def test_image_runs_as_non_root_and_holds_only_the_service(
+    image: Image, record_property: Any
+) -> None:
+    record_property(CONTAINER_PROPERTY, json.dumps({"build s": round(image.build_seconds)}))
     user = docker("image", "inspect", "--format", "{{.Config.User}}", image.tag).stdout.strip()
     assert user.split(":")[0].isdigit(), f"USER is {user!r}: Kubernetes needs a numeric UID"
     assert not user.startswith("0"), f"USER is {user!r}"
@@ -151,9 +154,11 @@ def test_image_runs_as_non_root_and_holds_only_the_service(image: Image) -> None
 
 @shipped()
 def test_image_passes_the_render_e2e_suite(
-    image: Image, api: tuple[str, str], uv_cache: Path
+    image: Image, api: tuple[str, str], uv_cache: Path, record_property: Any
 ) -> None:
     _, url = api
+    ready = (image.project.artifacts / "ready-seconds.txt").read_text("utf-8").strip()
+    record_property(CONTAINER_PROPERTY, json.dumps({"ready s": ready}))
     env = project_tools_env(image.project, uv_cache, BASE_URL=url)
     with FileLock(image.project.path.parent / "setup.lock"):
         setup = run(
@@ -193,7 +198,7 @@ def waiting_on_a_lock(connection: psycopg.Connection[Any]) -> int:
 
 @shipped()
 def test_sigterm_under_load_drops_no_request_in_flight(
-    image: Image, database: Database, api: tuple[str, str]
+    image: Image, database: Database, api: tuple[str, str], record_property: Any
 ) -> None:
     """Signups held in the service by a table lock; SIGTERM; then the lock goes: all answer 201."""
     name, url = api
@@ -226,8 +231,9 @@ def test_sigterm_under_load_drops_no_request_in_flight(
         statuses = [request.result() for request in requests]
     exit_code = docker("wait", name, timeout=120).stdout.strip()
     logs = container_logs(name)
-    result = {"in_flight": IN_FLIGHT, "completed": statuses.count(201)}
-    (image.project.artifacts / "drain.json").write_text(json.dumps(result), "utf-8")
+    completed = statuses.count(201)
+    drain = {"in flight": IN_FLIGHT, "completed": completed, "failed": IN_FLIGHT - completed}
+    record_property(CONTAINER_PROPERTY, json.dumps(drain))
     assert statuses == [201] * IN_FLIGHT, logs
     assert exit_code == "0", logs
     assert logs.count("Application shutdown complete") == WORKERS, logs
