@@ -103,7 +103,7 @@ def database(image: Image) -> Iterator[Database]:
     with network() as net, postgres_container(net) as db:
         migrate = docker(
             "run", "--rm", "--network", net, "--env", f"DATABASE_URL={db.url_in_network}",
-            image.tag, "migrate",
+            "--env", f"SECRET_KEY={SECRET_KEY}", image.tag, "migrate",
         )  # fmt: skip
         assert "Running upgrade" in migrate.stderr + migrate.stdout
         yield db
