@@ -27,7 +27,7 @@ from tests.pipelines import (
 
 GITHUB_FILES = (".github/workflows/container.yml", ".github/workflows/smoke.yml")
 GITLAB_FILE = ".gitlab/ship.yml"
-SHIP_TARGETS = {"test-container", "publish-image", "smoke"}
+SHIP_TARGETS = {"image-e2e", "publish-image", "smoke"}
 
 
 def renders_of(provider: str) -> pytest.MarkDecorator:

@@ -1,4 +1,4 @@
-"""The image in CI: `make test-container` and `make publish-image` (a user's own `make image`
+"""The image in CI: `make image-e2e` and `make publish-image` (a user's own `make image`
 is plain `docker build`).
 
 Through the docker SDK (a dev dependency already, for testcontainers), so a CI job needs Python
