@@ -6,6 +6,7 @@ sync combination; where no Docker API answers, each test skips and says how to g
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import time
 import uuid
@@ -266,3 +267,16 @@ def test_compose_brings_the_service_up(image: Image, shared_dir: Path) -> None:
                 [*compose, "down", "--volumes"],
                 cwd=project.path, env=env, capture_output=True, timeout=300, check=False,
             )  # fmt: skip
+
+
+@shipped()
+def test_a_build_without_uv_lock_stops_and_says_to_run_make_lock(
+    image: Image, tmp_path: Path
+) -> None:
+    """Everything the image needs but the lock: the build fails with what to do."""
+    context = tmp_path / "context"
+    ignored = shutil.ignore_patterns("uv.lock", ".venv", ".git", "tests", "*.log")
+    shutil.copytree(image.project.path, context, ignore=ignored)
+    build = docker("build", "--tag", f"{image.tag}-nolock", str(context), check=False)
+    assert build.returncode != 0
+    assert "run `make lock` and commit uv.lock" in build.stdout + build.stderr
