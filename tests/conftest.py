@@ -43,6 +43,8 @@ os.environ.setdefault(
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 
 RESULT_PROPERTY = "meta_result"
+# Figures of the container checks (build and ready seconds, the drain's counts), per test.
+CONTAINER_PROPERTY = "meta_container"
 LOCAL_PIPELINE_PROPERTY = "meta_local_pipeline"
 
 
@@ -210,8 +212,17 @@ LAYERS = ("unit", "integration", "api", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
 
+_container_checks: dict[str, dict[str, Any]] = {}
+
+
 def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     """Collect each rendered suite's figures, which workers send with their reports."""
+    if "test_containers.py::" in report.nodeid and (report.when == "call" or not report.passed):
+        check = _container_checks.setdefault(report.nodeid, {})
+        check["outcome"] = report.outcome
+        for name, value in report.user_properties:
+            if name == CONTAINER_PROPERTY:
+                check.update(json.loads(str(value)))
     if report.when != "call":
         return
     for name, value in report.user_properties:
@@ -256,6 +267,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"local {run['provider']} pipeline of {run['combination']}: "
             f"{run['seconds']:.0f}s ({jobs})"
         )
+    if _container_checks:
+        terminalreporter.write_sep("=", "container checks (a skip is not a pass)")
+        for nodeid, check in sorted(_container_checks.items()):
+            figures = ", ".join(f"{k} {v}" for k, v in check.items() if k != "outcome")
+            name = nodeid.split("::", 1)[1]
+            terminalreporter.write_line(f"{check['outcome'].upper():8} {name} {figures}".rstrip())
     if not _results:
         return
     rows = [COLUMNS, *(_row(r) for r in sorted(_results, key=lambda r: r["combination"]))]
