@@ -4,20 +4,33 @@ Each function is plain blocking SQLAlchemy; `in_threadpool` makes it awaitable, 
 routers are the same as in the async render.
 """
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import in_threadpool
 from ..pagination import Page
+from ..pricing.service import quote_total, unit_price
 from .models import Order
 from .schemas import OrderCreate
+
+
+def priced(data: OrderCreate) -> dict[str, Any]:
+    """The order's columns, with the unit price and total the quote gives today."""
+    return {
+        "item": data.item,
+        "qty": data.qty,
+        "unit_price": unit_price(plan=data.item),
+        "total": quote_total(plan=data.item, seats=data.qty),
+    }
 {%- if use_auth %}
 
 
 @in_threadpool
 def create_order(*, session: Session, data: OrderCreate, owner_id: int) -> Order:
-    """Place an order for `owner_id`."""
-    order = Order(item=data.item, qty=data.qty, owner_id=owner_id)
+    """Place an order for `owner_id`, priced now as the pricing quote says."""
+    order = Order(**priced(data), owner_id=owner_id)
     session.add(order)
     session.commit()
     return order
@@ -46,8 +59,8 @@ def list_orders(*, session: Session, owner_id: int, page: Page) -> list[Order]:
 
 @in_threadpool
 def create_order(*, session: Session, data: OrderCreate) -> Order:
-    """Place an order."""
-    order = Order(item=data.item, qty=data.qty)
+    """Place an order, priced now as the pricing quote says."""
+    order = Order(**priced(data))
     session.add(order)
     session.commit()
     return order
