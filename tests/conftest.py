@@ -44,6 +44,7 @@ Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 
 RESULT_PROPERTY = "meta_result"
 LOCAL_PIPELINE_PROPERTY = "meta_local_pipeline"
+MUTATION_PROPERTY = "meta_mutation_score"
 
 
 @pytest.fixture(scope="session")
@@ -189,6 +190,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 _results: list[dict[str, Any]] = []
 _pipelines: list[dict[str, Any]] = []
+_mutation_scores: list[dict[str, Any]] = []
 LAYERS = ("unit", "integration", "api", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
@@ -202,6 +204,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _results.append(json.loads(str(value)))
         elif name == LOCAL_PIPELINE_PROPERTY:
             _pipelines.append(json.loads(str(value)))
+        elif name == MUTATION_PROPERTY:
+            _mutation_scores.append(json.loads(str(value)))
 
 
 def _layer_cell(counts: dict[str, int]) -> str:
@@ -238,6 +242,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.write_line(
             f"local {run['provider']} pipeline of {run['combination']}: "
             f"{run['seconds']:.0f}s ({jobs})"
+        )
+    for score in sorted(_mutation_scores, key=lambda s: s["combination"]):
+        terminalreporter.write_line(
+            f"mutation score of {score['combination']}: {score['killed']}/{score['mutants']} killed"
+            f" ({100 * score['killed'] / score['mutants']:.1f}%), {score['equivalent']} reviewed"
+            f" equivalent, {score['seconds']:.0f}s; per module (mutants/killed/survived): "
+            + ", ".join(
+                f"{module} {c.get('mutants', 0)}/{c.get('killed', 0)}/{c.get('survived', 0)}"
+                for module, c in score["modules"].items()
+            )
         )
     if not _results:
         return

@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 # Each scheme's usual port: a relay in plain text, submission with STARTTLS, implicit TLS.
 SMTP_PORTS = {"smtp": 25, "smtp+starttls": 587, "smtps": 465}
 SMTP_TIMEOUT_SECONDS = 10
+# Says what is wrong without repeating the URL, which may hold a password.
+SMTP_URL_REFUSED = "not an SMTP URL: use smtp://, smtp+starttls:// or smtps:// and a host name"
 
 
 @dataclass(frozen=True)
@@ -60,7 +62,7 @@ class SmtpEmailSender:
     def __init__(self, url: str, *, sender: str, tls_context: ssl.SSLContext | None = None) -> None:
         parts = urlsplit(url)
         if parts.scheme not in SMTP_PORTS or not parts.hostname:
-            raise ValueError(f"not an SMTP URL: {parts.scheme}://{parts.hostname or ''}")
+            raise ValueError(SMTP_URL_REFUSED)
         self.scheme = parts.scheme
         self.host = parts.hostname
         self.port = parts.port or SMTP_PORTS[parts.scheme]
