@@ -27,6 +27,8 @@ from tests import postgres
 CHILDREN = os.cpu_count() or 2
 SLOTS = CHILDREN + 1
 LOCKS = Path(tempfile.gettempdir())
+# The mutmut of this environment, by its full path.
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
 _held: dict[int, tuple[int, IO[str]]] = {}
 
 
@@ -75,8 +77,8 @@ def drop(server_url: str, base: str) -> None:
 
 def survivors() -> list[str]:
     """The names of the mutants the last run left alive (or could not judge)."""
-    listed = subprocess.run(
-        ["mutmut", "results"], capture_output=True, text=True, check=True
+    listed = subprocess.run(  # noqa: S603 (our own command line)
+        [MUTMUT, "results"], capture_output=True, text=True, check=True
     ).stdout.splitlines()
     return [line.split(":")[0].strip() for line in listed if ":" in line]
 
@@ -85,7 +87,7 @@ def report() -> int:
     """Print each surviving mutant's diff; exit 1 if there is any."""
     names = survivors()
     for name in names:
-        subprocess.run(["mutmut", "show", name], check=True)
+        subprocess.run([MUTMUT, "show", name], check=True)  # noqa: S603 (our own command line)
     print(f"{len(names)} mutant(s) survived" if names else "every mutant was killed")
     return 1 if names else 0
 
@@ -101,8 +103,9 @@ def main() -> int:
         base = postgres.database_name_for({"TEST_DATABASE_URL": url}, "master")
         prepare(server_url, base)
         try:
-            command = ["mutmut", "run", "--max-children", str(CHILDREN), *sys.argv[1:]]
-            return subprocess.call(command, env=os.environ | {"TEST_DATABASE_URL": url})
+            command = [MUTMUT, "run", "--max-children", str(CHILDREN), *sys.argv[1:]]
+            # The options are the developer's own, from the command line.
+            return subprocess.call(command, env=os.environ | {"TEST_DATABASE_URL": url})  # noqa: S603
         finally:
             drop(server_url, base)
 
