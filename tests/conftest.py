@@ -46,6 +46,7 @@ RESULT_PROPERTY = "meta_result"
 # Figures of the container checks (build and ready seconds, the drain's counts), per test.
 CONTAINER_PROPERTY = "meta_container"
 LOCAL_PIPELINE_PROPERTY = "meta_local_pipeline"
+MUTATION_PROPERTY = "meta_mutation_score"
 
 
 @pytest.fixture(scope="session")
@@ -208,6 +209,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 _results: list[dict[str, Any]] = []
 _pipelines: list[dict[str, Any]] = []
+_mutation_scores: list[dict[str, Any]] = []
 LAYERS = ("unit", "integration", "api", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
@@ -230,6 +232,8 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
             _results.append(json.loads(str(value)))
         elif name == LOCAL_PIPELINE_PROPERTY:
             _pipelines.append(json.loads(str(value)))
+        elif name == MUTATION_PROPERTY:
+            _mutation_scores.append(json.loads(str(value)))
 
 
 def _layer_cell(counts: dict[str, int]) -> str:
@@ -273,6 +277,16 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             figures = ", ".join(f"{k} {v}" for k, v in check.items() if k != "outcome")
             name = nodeid.split("::", 1)[1]
             terminalreporter.write_line(f"{check['outcome'].upper():8} {name} {figures}".rstrip())
+    for score in sorted(_mutation_scores, key=lambda s: s["combination"]):
+        terminalreporter.write_line(
+            f"mutation score of {score['combination']}: {score['killed']}/{score['mutants']} killed"
+            f" ({100 * score['killed'] / score['mutants']:.1f}%), {score['equivalent']} reviewed"
+            f" equivalent, {score['seconds']:.0f}s; per module (mutants/killed/survived): "
+            + ", ".join(
+                f"{module} {c.get('mutants', 0)}/{c.get('killed', 0)}/{c.get('survived', 0)}"
+                for module, c in score["modules"].items()
+            )
+        )
     if not _results:
         return
     rows = [COLUMNS, *(_row(r) for r in sorted(_results, key=lambda r: r["combination"]))]

@@ -3,6 +3,10 @@
 Each mutation is a one-line bug a developer could plausibly commit. It is applied to a copy of a
 render (the default one, and the sync render without auth, whose test code differs), and that
 copy's own suite must fail with a failed test: not pass, not crash at collection.
+
+These cover what mutmut (tests/test_mutation_score.py) does not mutate: route handlers (mutmut
+leaves decorated functions alone), main.py and db.py (left out as wiring), module-level
+constants and annotations. Bugs inside the functions of the other modules are its job.
 """
 
 from __future__ import annotations
@@ -47,12 +51,6 @@ MUTATIONS = (
         "AfterValidator(str.strip)",
     ),
     Mutation(
-        "discount-starts-at-11-seats",
-        "pricing/service.py",
-        "seats >= VOLUME_DISCOUNT_MIN_SEATS",
-        "seats > VOLUME_DISCOUNT_MIN_SEATS",
-    ),
-    Mutation(
         "discount-rate-15-percent", "pricing/service.py", 'Decimal("0.10")', 'Decimal("0.15")'
     ),
     Mutation("order-qty-up-to-1001", "orders/models.py", "QTY_MAX = 1000", "QTY_MAX = 1001"),
@@ -94,20 +92,6 @@ MUTATIONS = (
         "auth/security.py",
         'options={"require": ["exp", "sub"]}',
         'options={"require": ["exp", "sub"], "verify_exp": False}',
-        auth_only=True,
-    ),
-    Mutation(
-        "orders-visible-to-everyone",
-        "orders/service.py",
-        "Order.id == order_id, Order.owner_id == owner_id",
-        "Order.id == order_id",
-        auth_only=True,
-    ),
-    Mutation(
-        "admin-check-dropped",
-        "auth/dependencies.py",
-        "if not user.is_admin:",
-        "if user.is_admin is None:",
         auth_only=True,
     ),
 )

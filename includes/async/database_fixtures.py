@@ -5,9 +5,12 @@ with `create_savepoint`, so even the application's own `commit()` only releases 
 """
 
 from collections.abc import AsyncIterator
+from typing import Any
 
 import pytest
+from sqlalchemy import Result
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+from sqlalchemy.sql import Executable
 
 from {{ package_name }}.db import sqlalchemy_url
 
@@ -33,3 +36,8 @@ async def db_session(engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
         finally:
             await session.close()
             await transaction.rollback()
+
+
+async def execute(session: AsyncSession, statement: Executable) -> Result[Any]:
+    """Run `statement` in the test's session: the same call in the sync render."""
+    return await session.execute(statement)

@@ -1,17 +1,30 @@
 """Order rules and data access (async render). Routers call these; they never touch SQL."""
 
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from ..pagination import Page
+from ..pricing.service import quote_total, unit_price
 from .models import Order
 from .schemas import OrderCreate
+
+
+def priced(data: OrderCreate) -> dict[str, Any]:
+    """The order's columns, with the unit price and total the quote gives today."""
+    return {
+        "item": data.item,
+        "qty": data.qty,
+        "unit_price": unit_price(plan=data.item),
+        "total": quote_total(plan=data.item, seats=data.qty),
+    }
 {%- if use_auth %}
 
 
 async def create_order(*, session: AsyncSession, data: OrderCreate, owner_id: int) -> Order:
-    """Place an order for `owner_id`."""
-    order = Order(item=data.item, qty=data.qty, owner_id=owner_id)
+    """Place an order for `owner_id`, priced now as the pricing quote says."""
+    order = Order(**priced(data), owner_id=owner_id)
     session.add(order)
     await session.commit()
     return order
@@ -37,8 +50,8 @@ async def list_orders(*, session: AsyncSession, owner_id: int, page: Page) -> li
 
 
 async def create_order(*, session: AsyncSession, data: OrderCreate) -> Order:
-    """Place an order."""
-    order = Order(item=data.item, qty=data.qty)
+    """Place an order, priced now as the pricing quote says."""
+    order = Order(**priced(data))
     session.add(order)
     await session.commit()
     return order

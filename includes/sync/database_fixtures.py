@@ -5,10 +5,12 @@ with `create_savepoint`, so even the application's own `commit()` only releases 
 """
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, Result, create_engine
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from {{ package_name }}.db import sqlalchemy_url
 
@@ -34,3 +36,8 @@ def db_session(engine: Engine) -> Iterator[Session]:
         finally:
             session.close()
             transaction.rollback()
+
+
+async def execute(session: Session, statement: Executable) -> Result[Any]:
+    """Run `statement` in the test's session: awaitable, like the async render's."""
+    return session.execute(statement)

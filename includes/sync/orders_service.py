@@ -1,37 +1,54 @@
 """Order rules and data access (sync render). Routers call these; they never touch SQL.
 
-Each function is plain blocking SQLAlchemy; `in_threadpool` makes it awaitable, so the
-routers are the same as in the async render.
+Each `_function` is plain blocking SQLAlchemy; `function = in_threadpool(_function)` makes
+it awaitable, so the routers are the same as in the async render. Assigned rather than
+decorated: mutmut (`make mutate`) leaves decorated functions alone.
 """
+
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..db import in_threadpool
 from ..pagination import Page
+from ..pricing.service import quote_total, unit_price
 from .models import Order
 from .schemas import OrderCreate
+
+
+def priced(data: OrderCreate) -> dict[str, Any]:
+    """The order's columns, with the unit price and total the quote gives today."""
+    return {
+        "item": data.item,
+        "qty": data.qty,
+        "unit_price": unit_price(plan=data.item),
+        "total": quote_total(plan=data.item, seats=data.qty),
+    }
 {%- if use_auth %}
 
 
-@in_threadpool
-def create_order(*, session: Session, data: OrderCreate, owner_id: int) -> Order:
-    """Place an order for `owner_id`."""
-    order = Order(item=data.item, qty=data.qty, owner_id=owner_id)
+def _create_order(*, session: Session, data: OrderCreate, owner_id: int) -> Order:
+    """Place an order for `owner_id`, priced now as the pricing quote says."""
+    order = Order(**priced(data), owner_id=owner_id)
     session.add(order)
     session.commit()
     return order
 
 
-@in_threadpool
-def get_order(*, session: Session, order_id: int, owner_id: int) -> Order | None:
+create_order = in_threadpool(_create_order)
+
+
+def _get_order(*, session: Session, order_id: int, owner_id: int) -> Order | None:
     """The order, only if `owner_id` owns it: others' orders look like missing ones."""
     query = select(Order).where(Order.id == order_id, Order.owner_id == owner_id)
     return session.scalar(query)
 
 
-@in_threadpool
-def list_orders(*, session: Session, owner_id: int, page: Page) -> list[Order]:
+get_order = in_threadpool(_get_order)
+
+
+def _list_orders(*, session: Session, owner_id: int, page: Page) -> list[Order]:
     """The orders of `owner_id`, oldest first."""
     query = (
         select(Order)
@@ -41,27 +58,36 @@ def list_orders(*, session: Session, owner_id: int, page: Page) -> list[Order]:
         .offset(page.offset)
     )
     return list(session.scalars(query))
+
+
+list_orders = in_threadpool(_list_orders)
 {%- else %}
 
 
-@in_threadpool
-def create_order(*, session: Session, data: OrderCreate) -> Order:
-    """Place an order."""
-    order = Order(item=data.item, qty=data.qty)
+def _create_order(*, session: Session, data: OrderCreate) -> Order:
+    """Place an order, priced now as the pricing quote says."""
+    order = Order(**priced(data))
     session.add(order)
     session.commit()
     return order
 
 
-@in_threadpool
-def get_order(*, session: Session, order_id: int) -> Order | None:
+create_order = in_threadpool(_create_order)
+
+
+def _get_order(*, session: Session, order_id: int) -> Order | None:
     """The order with this id, if any."""
     return session.get(Order, order_id)
 
 
-@in_threadpool
-def list_orders(*, session: Session, page: Page) -> list[Order]:
+get_order = in_threadpool(_get_order)
+
+
+def _list_orders(*, session: Session, page: Page) -> list[Order]:
     """Orders, oldest first."""
     query = select(Order).order_by(Order.id).limit(page.limit).offset(page.offset)
     return list(session.scalars(query))
+
+
+list_orders = in_threadpool(_list_orders)
 {%- endif %}

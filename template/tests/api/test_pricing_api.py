@@ -7,19 +7,24 @@ QUOTE = "/api/v1/pricing/quote"
 
 
 @pytest.mark.parametrize(
-    ("plan", "seats", "total"),
+    ("plan", "seats", "unit_price", "total"),
     [
-        pytest.param("pro", 9, "891.00", id="below-discount"),
-        pytest.param("pro", 10, "891.00", id="at-discount"),
-        pytest.param("enterprise", 11, "2960.10", id="above-discount"),
+        pytest.param("pro", 9, "99.00", "891.00", id="below-discount"),
+        pytest.param("pro", 10, "99.00", "891.00", id="at-discount"),
+        pytest.param("enterprise", 11, "299.00", "2960.10", id="above-discount"),
     ],
 )
 async def test_quote_prices_the_seats(
-    client: AsyncClient, plan: str, seats: int, total: str
+    client: AsyncClient, plan: str, seats: int, unit_price: str, total: str
 ) -> None:
     response = await client.get(QUOTE, params={"plan": plan, "seats": seats})
     assert response.status_code == 200
-    assert response.json() == {"plan": plan, "seats": seats, "total": total}
+    assert response.json() == {
+        "plan": plan,
+        "seats": seats,
+        "unit_price": unit_price,
+        "total": total,
+    }
 
 
 @pytest.mark.parametrize(

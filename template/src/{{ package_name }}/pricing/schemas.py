@@ -15,8 +15,9 @@ class Plan(StrEnum):
 
 
 class QuotePublic(BaseModel):
-    """A price quote. `total` is a decimal string with two places, e.g. "44.10"."""
+    """A price quote: decimal strings, e.g. `unit_price` "49.00", `total` "441.00"."""
 
     plan: Plan
     seats: int
+    unit_price: Decimal
     total: Decimal

@@ -1,0 +1,114 @@
+"""Mutation testing (`make mutate`): mutmut against one PostgreSQL, a database per process.
+
+mutmut forks a process per mutant, several at once, and each runs a pytest session. Creating
+and migrating a database per session would cost more than most mutants' tests, so this module
+prepares one database per "slot" before mutmut starts; a session under mutmut takes the first
+free slot (an exclusive lock, released when its process ends) and empties that database instead
+of rebuilding it.
+
+`python -m tests.mutation [mutmut run options]` is `make mutate`; `python -m tests.mutation
+report` is `make mutate-report`: every mutant the tests let live, with its diff.
+"""
+
+import fcntl
+import os
+import subprocess
+import sys
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import IO
+
+from psycopg import sql
+
+from tests import postgres
+
+# Concurrent mutants, plus mutmut's own process, which runs the suite first to time the tests.
+CHILDREN = os.cpu_count() or 2
+SLOTS = CHILDREN + 1
+LOCKS = Path(tempfile.gettempdir())
+# The mutmut of this environment, by its full path.
+MUTMUT = str(Path(sys.executable).with_name("mutmut"))
+_held: dict[int, tuple[int, IO[str]]] = {}
+
+
+def running(env: Mapping[str, str]) -> bool:
+    """True inside a mutmut run: it sets MUTANT_UNDER_TEST in every process it runs tests in."""
+    return "MUTANT_UNDER_TEST" in env
+
+
+def slot_database_name(base: str) -> str:
+    """This process's database: `<base>_mutant_<slot>`, locking the slot until the process ends."""
+    pid = os.getpid()
+    if pid not in _held:  # a forked child inherits its parent's entry, not its lock's ownership
+        _held[pid] = _take_a_slot(base)
+    return f"{base}_mutant_{_held[pid][0]}"
+
+
+def _take_a_slot(base: str) -> tuple[int, IO[str]]:
+    for slot in range(SLOTS):
+        handle = (LOCKS / f"{base}_mutant_{slot}.lock").open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            continue
+        return slot, handle
+    raise RuntimeError(f"all {SLOTS} mutation databases are in use: run `make mutate`")
+
+
+def prepare(server_url: str, base: str) -> None:
+    """Create and migrate every slot's database (before mutmut starts)."""
+    for slot in range(SLOTS):
+        postgres.migrate(postgres.recreate_database(server_url, f"{base}_mutant_{slot}"))
+
+
+def drop(server_url: str, base: str) -> None:
+    """Drop every slot's database (and the migrations tests' scratch ones)."""
+    with postgres._maintenance_connection(server_url) as connection:
+        names = connection.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", (f"{base}\\_mutant\\_%",)
+        ).fetchall()
+        for (name,) in names:
+            connection.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+
+
+def survivors() -> list[str]:
+    """The names of the mutants the last run left alive (or could not judge)."""
+    listed = subprocess.run(  # noqa: S603 (our own command line)
+        [MUTMUT, "results"], capture_output=True, text=True, check=True
+    ).stdout.splitlines()
+    return [line.split(":")[0].strip() for line in listed if ":" in line]
+
+
+def report() -> int:
+    """Print each surviving mutant's diff; exit 1 if there is any."""
+    names = survivors()
+    for name in names:
+        subprocess.run([MUTMUT, "show", name], check=True)  # noqa: S603 (our own command line)
+    print(f"{len(names)} mutant(s) survived" if names else "every mutant was killed")
+    return 1 if names else 0
+
+
+def main() -> int:
+    """Run `mutmut run` with the options given, against one server; return its exit code."""
+    if sys.argv[1:] == ["report"]:
+        return report()
+    with postgres.postgres_server(os.environ) as server_url:
+        url = os.environ.get("TEST_DATABASE_URL") or postgres.database_url(
+            server_url, postgres.DEFAULT_DATABASE_NAME
+        )
+        base = postgres.database_name_for({"TEST_DATABASE_URL": url}, "master")
+        prepare(server_url, base)
+        try:
+            command = [MUTMUT, "run", "--max-children", str(CHILDREN), *sys.argv[1:]]
+            # The options are the developer's own, from the command line.
+            return subprocess.call(command, env=os.environ | {"TEST_DATABASE_URL": url})  # noqa: S603
+        finally:
+            drop(server_url, base)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
