@@ -11,7 +11,7 @@ import logging
 import re
 import sys
 import time
-from collections.abc import MutableMapping
+from collections.abc import Callable, MutableMapping
 from typing import Any, TextIO
 
 import structlog
@@ -133,8 +133,9 @@ class AccessLogMiddleware:
     may carry ids and emails); it runs inside asgi-correlation-id's, so the request id is set.
     """
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, route_template: Callable[[Scope], str | None]) -> None:
         self.app = app
+        self.route_template = route_template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -154,12 +155,10 @@ class AccessLogMiddleware:
         try:
             await self.app(scope, receive, send_with_status)
         finally:
-            # The router records the matched route in the scope; none for a 404.
-            route = scope.get("route")
             logger.info(
                 "request",
                 method=scope["method"],
-                route=getattr(route, "path", None),
+                route=self.route_template(scope),
                 status=status,
                 duration_ms=round((time.perf_counter() - started) * 1000, 2),
             )

@@ -13,6 +13,7 @@ Several worker processes (gunicorn) share their numbers through files in
 
 import os
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,9 +86,12 @@ def create_metrics() -> Metrics:
 class MetricsMiddleware:
     """Count, time and track in flight every HTTP request, by route template."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+    def __init__(
+        self, app: ASGIApp, metrics: Metrics, route_template: Callable[[Scope], str | None]
+    ) -> None:
         self.app = app
         self.metrics = metrics
+        self.route_template = route_template
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -107,7 +111,7 @@ class MetricsMiddleware:
             await self.app(scope, receive, send_with_status)
         finally:
             self.metrics.in_flight.dec()
-            route = getattr(scope.get("route"), "path", UNMATCHED_ROUTE)
+            route = self.route_template(scope) or UNMATCHED_ROUTE
             labels = (scope["method"], route, str(status))
             self.metrics.requests.labels(*labels).inc()
             self.metrics.latency.labels(*labels).observe(time.perf_counter() - started)
@@ -122,13 +126,13 @@ def exposition_registry(metrics: Metrics) -> CollectorRegistry:
     return registry
 
 
-def instrument(app: FastAPI) -> Metrics:
+def instrument(app: FastAPI, route_template: Callable[[Scope], str | None]) -> Metrics:
     """Add the middleware and the `/metrics` route to `app`."""
     metrics = create_metrics()
-    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    app.add_middleware(MetricsMiddleware, metrics=metrics, route_template=route_template)
 
     @app.get(METRICS_PATH, include_in_schema=False)
-    def expose() -> Response:
+    async def expose() -> Response:
         return Response(
             generate_latest(exposition_registry(metrics)), media_type=CONTENT_TYPE_LATEST
         )
@@ -140,13 +144,9 @@ def watch_pool(pool: Pool, metrics: Metrics) -> None:
     """Keep the pool gauges current as connections are checked out and returned."""
     if isinstance(pool, QueuePool):
         metrics.pool_size.set(pool.size())
-
-    def update(*_args: Any) -> None:
-        if isinstance(pool, QueuePool):
-            metrics.pool_checked_out.set(pool.checkedout())
-
-    event.listen(pool, "checkout", update)
-    event.listen(pool, "checkin", update)
+    # Counted from the events: inside a `checkin` listener the pool still counts the connection.
+    event.listen(pool, "checkout", lambda *_: metrics.pool_checked_out.inc())
+    event.listen(pool, "checkin", lambda *_: metrics.pool_checked_out.dec())
 
 
 def child_exit(_server: object, worker: Any) -> None:
