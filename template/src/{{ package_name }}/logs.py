@@ -12,6 +12,7 @@ import re
 import sys
 import time
 from collections.abc import Callable, MutableMapping
+from functools import lru_cache
 from typing import Any, TextIO
 
 import structlog
@@ -36,7 +37,7 @@ LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn", "gunicorn.error", "gu
 # tokens or emails; the access line below logs the route template instead.
 SILENCED_LOGGERS = ("uvicorn.access",)
 
-logger = structlog.get_logger(__name__)
+logger = structlog.get_logger()
 
 
 def is_valid_request_id(value: str) -> bool:
@@ -44,11 +45,16 @@ def is_valid_request_id(value: str) -> bool:
     return REQUEST_ID_PATTERN.fullmatch(value) is not None
 
 
+@lru_cache(maxsize=1024)
+def _is_secret(key: str) -> bool:
+    # Events reuse a handful of keys: the cache makes the check a dict lookup per key.
+    return SECRET_KEY_PATTERN.search(key) is not None
+
+
 def _redact(value: Any) -> Any:
     if isinstance(value, MutableMapping):
         return {
-            key: REDACTED if SECRET_KEY_PATTERN.search(str(key)) else _redact(item)
-            for key, item in value.items()
+            key: REDACTED if _is_secret(str(key)) else _redact(item) for key, item in value.items()
         }
     return value
 
@@ -69,8 +75,7 @@ def add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
 SHARED_PROCESSORS: list[Processor] = [
     structlog.contextvars.merge_contextvars,
     add_request_id,
-    structlog.stdlib.add_log_level,
-    structlog.stdlib.add_logger_name,
+    structlog.processors.add_log_level,
     structlog.processors.TimeStamper(fmt="iso", utc=True),
     redact_secrets,
 ]
@@ -88,31 +93,38 @@ def _renderers(log_format: str) -> list[Processor]:
 
 
 def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
-    """Route structlog and the standard library's loggers to one handler on `stream`.
+    """Send structlog's lines and the standard library's to `stream`, in one format.
 
-    Safe to call again (each app built in a test calls it): the previous handler is replaced.
+    structlog's own lines are rendered and written directly (no `logging.LogRecord` on the way:
+    the access line is on every request's path); the standard library's get the same
+    processors through a `ProcessorFormatter`. Safe to call again (each app built in a test
+    calls it): the previous handler is replaced.
     """
+    output = stream or sys.stdout
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
-        logger_factory=structlog.stdlib.LoggerFactory(),
-        wrapper_class=structlog.stdlib.BoundLogger,
-        cache_logger_on_first_use=True,
+        processors=[*SHARED_PROCESSORS, *_renderers(settings.log_format)],
+        logger_factory=structlog.WriteLoggerFactory(file=output),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level.upper()]
+        ),
+        # Not cached: a logger made before a reconfiguration must follow it to the new stream.
+        cache_logger_on_first_use=False,
     )
     formatter = structlog.stdlib.ProcessorFormatter(
-        foreign_pre_chain=SHARED_PROCESSORS,
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *SHARED_PROCESSORS],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
             *_renderers(settings.log_format),
         ],
     )
-    handler = logging.StreamHandler(stream or sys.stdout)
+    handler = logging.StreamHandler(output)
     handler.set_name(HANDLER_NAME)
     handler.setFormatter(formatter)
     root = logging.getLogger()
     for previous in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(previous)
     root.addHandler(handler)
-    root.setLevel(settings.log_level)
+    root.setLevel(settings.log_level.upper())
     for name in LIBRARY_LOGGERS:
         library_logger = logging.getLogger(name)
         library_logger.handlers.clear()
@@ -157,6 +169,8 @@ class AccessLogMiddleware:
         finally:
             logger.info(
                 "request",
+                # structlog's own loggers write directly: the name travels as a key.
+                logger=__name__,
                 method=scope["method"],
                 route=self.route_template(scope),
                 status=status,
