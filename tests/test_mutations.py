@@ -146,8 +146,8 @@ MUTATIONS = (
     Mutation(
         "secret-keys-not-redacted",
         "logs.py",
-        "REDACTED if SECRET_KEY_PATTERN.search(str(key)) else _redact(item)",
-        "_redact(item)",
+        "key: REDACTED if _is_secret(str(key)) else _redact(item)",
+        "key: _redact(item)",
     ),
     Mutation(
         "request-headers-logged",
