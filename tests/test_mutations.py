@@ -113,12 +113,10 @@ MUTATIONS = (
     Mutation(
         "body-limit-off",
         "main.py",
-        "app.add_middleware(RequestBodyLimitMiddleware, max_body_size=settings.max_request_body_bytes)",
-        "",
+        "RequestBodyLimitMiddleware, max_body_size=settings.max_request_body_bytes",
+        "RequestBodyLimitMiddleware, max_body_size=2**40",
     ),
-    Mutation(
-        "security-header-dropped", "security_headers.py", "xcto=XContentTypeOptions(),", ""
-    ),
+    Mutation("security-header-dropped", "security_headers.py", "xcto=XContentTypeOptions(),", ""),
     Mutation(
         "cors-allows-every-origin",
         "main.py",
@@ -153,7 +151,7 @@ MUTATIONS = (
         "request-headers-logged",
         "logs.py",
         "status=status,\n",
-        "status=status,\n                headers=str(scope[\"headers\"]),\n",
+        'status=status,\n                headers=str(scope["headers"]),\n',
         auth_only=True,
     ),
     Mutation(
