@@ -105,7 +105,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         processors=[*SHARED_PROCESSORS, *_renderers(settings.log_format)],
         logger_factory=structlog.WriteLoggerFactory(file=output),
         wrapper_class=structlog.make_filtering_bound_logger(
-            logging.getLevelNamesMapping()[settings.log_level.upper()]
+            logging.getLevelNamesMapping()[settings.log_level]
         ),
         # Not cached: a logger made before a reconfiguration must follow it to the new stream.
         cache_logger_on_first_use=False,
@@ -124,7 +124,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     for previous in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
         root.removeHandler(previous)
     root.addHandler(handler)
-    root.setLevel(settings.log_level.upper())
+    root.setLevel(settings.log_level)
     for name in LIBRARY_LOGGERS:
         library_logger = logging.getLogger(name)
         library_logger.handlers.clear()
