@@ -94,6 +94,57 @@ MUTATIONS = (
         'options={"require": ["exp", "sub"], "verify_exp": False}',
         auth_only=True,
     ),
+    Mutation(
+        "body-limit-off",
+        "main.py",
+        "RequestBodyLimitMiddleware, max_body_size=settings.max_request_body_bytes",
+        "RequestBodyLimitMiddleware, max_body_size=2**40",
+    ),
+    Mutation("security-header-dropped", "security_headers.py", "xcto=XContentTypeOptions(),", ""),
+    Mutation(
+        "cors-allows-every-origin",
+        "main.py",
+        "allow_origins=list(settings.cors_allow_origins)",
+        'allow_origins=["*"]',
+    ),
+    Mutation(
+        "request-id-header-renamed",
+        "main.py",
+        "header_name=REQUEST_ID_HEADER",
+        'header_name="X-Correlation-ID"',
+    ),
+    Mutation(
+        "metrics-labelled-by-raw-path",
+        "metrics.py",
+        "route = self.route_template(scope) or UNMATCHED_ROUTE",
+        'route = scope["path"]',
+    ),
+    Mutation(
+        "dead-worker-gauges-kept",
+        "metrics.py",
+        "multiprocess.mark_process_dead(worker.pid)",
+        "(lambda pid: None)(worker.pid)",
+    ),
+    Mutation(
+        "secret-keys-not-redacted",
+        "logs.py",
+        "key: REDACTED if _is_secret(str(key)) else _redact(item)",
+        "key: _redact(item)",
+    ),
+    Mutation(
+        "request-headers-logged",
+        "logs.py",
+        "status=status,\n",
+        'status=status,\n                headers=str(scope["headers"]),\n',
+        auth_only=True,
+    ),
+    Mutation(
+        "failed-logins-not-counted",
+        "auth/router.py",
+        "        await attempt.failed()\n",
+        "",
+        auth_only=True,
+    ),
 )
 TARGETS = ("async-auth-github", "sync-noauth-none")
 CASES = [

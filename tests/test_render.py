@@ -78,6 +78,7 @@ def test_dependencies_follow_the_answers(project: Project) -> None:
     use_auth = project.combination.value("use_auth")
     assert ("pyjwt" in deps) == use_auth
     assert ("pwdlib" in deps) == use_auth
+    assert ("limits" in deps) == use_auth  # login rate limiting guards the auth routes only
 
 
 def test_python_version_reaches_the_pyproject(project: Project) -> None:

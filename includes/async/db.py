@@ -11,7 +11,7 @@ from typing import Annotated, cast
 
 import anyio
 from fastapi import Depends, Request
-from sqlalchemy import URL, make_url, text
+from sqlalchemy import URL, Engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -46,6 +46,11 @@ class Database:
         except (TimeoutError, OSError, SQLAlchemyError):
             return False
         return True
+
+    @property
+    def core_engine(self) -> Engine:
+        """The synchronous `Engine` underneath: where pool events and tracing attach."""
+        return self.engine.sync_engine
 
     @asynccontextmanager
     async def open_session(self) -> AsyncIterator[AsyncSession]:

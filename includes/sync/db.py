@@ -65,6 +65,11 @@ class Database:
         with self.engine.connect() as connection:
             connection.execute(text("SELECT 1"))
 
+    @property
+    def core_engine(self) -> Engine:
+        """The synchronous `Engine` underneath: where pool events and tracing attach."""
+        return self.engine
+
     @asynccontextmanager
     async def open_session(self) -> AsyncIterator[Session]:
         """A session outside any request (scripts, background jobs)."""

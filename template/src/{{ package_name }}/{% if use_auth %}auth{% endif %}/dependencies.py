@@ -7,6 +7,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from ..db import SessionDep
 from ..dependencies import SettingsDep
+from ..logs import bind_user_id
 from ..users import service as users_service
 from ..users.models import User
 from .security import InvalidTokenError, decode_access_token
@@ -34,6 +35,7 @@ async def get_current_user(
     user = await users_service.get_user(session=session, user_id=user_id) if user_id else None
     if user is None:
         raise unauthorized("Could not validate credentials")
+    bind_user_id(user.id)
     return user
 
 

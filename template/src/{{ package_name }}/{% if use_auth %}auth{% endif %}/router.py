@@ -3,7 +3,7 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, status
 from fastapi.security import OAuth2PasswordRequestForm
 from starlette.concurrency import run_in_threadpool
 
@@ -11,6 +11,7 @@ from ..db import SessionDep
 from ..dependencies import SettingsDep
 from ..users import service as users_service
 from .dependencies import unauthorized
+from .rate_limit import TOO_MANY_ATTEMPTS, LoginAttemptDep
 from .schemas import Token
 from .security import create_access_token, verify_password_or_decoy
 
@@ -19,18 +20,26 @@ router = APIRouter(prefix="/auth", tags=["auth"])
 BAD_CREDENTIALS = "Incorrect email or password"
 
 
-@router.post("/token", responses={401: {"description": BAD_CREDENTIALS}})
+@router.post(
+    "/token",
+    responses={
+        status.HTTP_401_UNAUTHORIZED: {"description": BAD_CREDENTIALS},
+        status.HTTP_429_TOO_MANY_REQUESTS: {"description": TOO_MANY_ATTEMPTS},
+    },
+)
 async def issue_token(
     form: Annotated[OAuth2PasswordRequestForm, Depends()],
     session: SessionDep,
     settings: SettingsDep,
+    attempt: LoginAttemptDep,
 ) -> Token:
-    """Log in (public): the form's `username` is the email."""
+    """Log in (public): the form's `username` is the email. Failed logins are rate limited."""
     user = await users_service.get_user_by_email(session=session, email=form.username)
     hashed_password = user.hashed_password if user else None
     if user is None or not await run_in_threadpool(
         verify_password_or_decoy, form.password, hashed_password
     ):
+        await attempt.failed()
         raise unauthorized(BAD_CREDENTIALS)
     token = create_access_token(
         subject=str(user.id),

@@ -1,0 +1,178 @@
+"""Structured logs: one formatter for the service's own lines and every library's.
+
+structlog renders JSON lines (`LOG_FORMAT=json`, the default, for log shippers) or readable
+lines (`LOG_FORMAT=console`, which `make dev` sets). Loggers of the standard library (uvicorn,
+gunicorn, SQLAlchemy, ...) are routed through the same formatter, so every line of the process
+has one shape. While a request is served, every line carries its `request_id`
+(asgi-correlation-id reads or makes it) and, once the caller is known, its `user_id`.
+"""
+
+import logging
+import re
+import sys
+import time
+from collections.abc import Callable, MutableMapping
+from functools import lru_cache
+from typing import Any, TextIO
+
+import structlog
+from asgi_correlation_id import correlation_id
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from structlog.typing import EventDict, Processor, WrappedLogger
+
+from .config import Settings
+
+HANDLER_NAME = "service"
+# Keys whose values never reach a log line, wherever they sit in an event.
+SECRET_KEY_PATTERN = re.compile(
+    r"pass(word|wd)?|secret|token|authorization|cookie|api[-_]?key|credential", re.IGNORECASE
+)
+REDACTED = "[redacted]"
+# A request id is accepted from the client only in this shape: ids from load balancers and
+# tracing systems pass, while newlines (forged log lines) and kilobytes of junk get replaced.
+REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+# Libraries whose own handlers would print a second, differently shaped line.
+LIBRARY_LOGGERS = ("uvicorn", "uvicorn.error", "gunicorn", "gunicorn.error", "gunicorn.access")
+# uvicorn's access line repeats ours with the raw path and query string, which may carry
+# tokens or emails; the access line below logs the route template instead.
+SILENCED_LOGGERS = ("uvicorn.access",)
+
+logger = structlog.get_logger()
+
+
+def is_valid_request_id(value: str) -> bool:
+    """True for an `X-Request-ID` worth keeping (asgi-correlation-id's validator)."""
+    return REQUEST_ID_PATTERN.fullmatch(value) is not None
+
+
+@lru_cache(maxsize=1024)
+def _is_secret(key: str) -> bool:
+    # Events reuse a handful of keys: the cache makes the check a dict lookup per key.
+    return SECRET_KEY_PATTERN.search(key) is not None
+
+
+def _redact(value: Any) -> Any:
+    if isinstance(value, MutableMapping):
+        return {
+            key: REDACTED if _is_secret(str(key)) else _redact(item) for key, item in value.items()
+        }
+    return value
+
+
+def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Replace the value of every password-, token- or secret-like key, nested ones too."""
+    redacted: EventDict = _redact(event_dict)
+    return redacted
+
+
+def add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
+    """Add the id of the request being served, if any."""
+    if (request_id := correlation_id.get()) is not None:
+        event_dict.setdefault("request_id", request_id)
+    return event_dict
+
+
+SHARED_PROCESSORS: list[Processor] = [
+    structlog.contextvars.merge_contextvars,
+    add_request_id,
+    structlog.processors.add_log_level,
+    structlog.processors.TimeStamper(fmt="iso", utc=True),
+    redact_secrets,
+]
+
+
+def _renderers(log_format: str) -> list[Processor]:
+    # Tracebacks without local variables: a frame's locals may hold the password being checked.
+    if log_format == "console":
+        return [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
+    exceptions = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
+    return [
+        structlog.processors.ExceptionRenderer(exceptions),
+        structlog.processors.JSONRenderer(),
+    ]
+
+
+def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
+    """Send structlog's lines and the standard library's to `stream`, in one format.
+
+    structlog's own lines are rendered and written directly (no `logging.LogRecord` on the way:
+    the access line is on every request's path); the standard library's get the same
+    processors through a `ProcessorFormatter`. Safe to call again (each app built in a test
+    calls it): the previous handler is replaced.
+    """
+    output = stream or sys.stdout
+    structlog.configure(
+        processors=[*SHARED_PROCESSORS, *_renderers(settings.log_format)],
+        logger_factory=structlog.WriteLoggerFactory(file=output),
+        wrapper_class=structlog.make_filtering_bound_logger(
+            logging.getLevelNamesMapping()[settings.log_level]
+        ),
+        # Not cached: a logger made before a reconfiguration must follow it to the new stream.
+        cache_logger_on_first_use=False,
+    )
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *SHARED_PROCESSORS],
+        processors=[
+            structlog.stdlib.ProcessorFormatter.remove_processors_meta,
+            *_renderers(settings.log_format),
+        ],
+    )
+    handler = logging.StreamHandler(output)
+    handler.set_name(HANDLER_NAME)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for previous in [h for h in root.handlers if h.get_name() == HANDLER_NAME]:
+        root.removeHandler(previous)
+    root.addHandler(handler)
+    root.setLevel(settings.log_level)
+    for name in LIBRARY_LOGGERS:
+        library_logger = logging.getLogger(name)
+        library_logger.handlers.clear()
+        library_logger.propagate = True
+    for name in SILENCED_LOGGERS:
+        logging.getLogger(name).disabled = True
+
+
+def bind_user_id(user_id: int) -> None:
+    """Name the caller in every later log line of this request, the access line included."""
+    structlog.contextvars.bind_contextvars(user_id=user_id)
+
+
+class AccessLogMiddleware:
+    """One line per request: method, route template, status, duration, request and user id.
+
+    A pure ASGI middleware (no library logs the route template rather than the raw path, which
+    may carry ids and emails); it runs inside asgi-correlation-id's, so the request id is set.
+    """
+
+    def __init__(self, app: ASGIApp, route_template: Callable[[Scope], str | None]) -> None:
+        self.app = app
+        self.route_template = route_template
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        # Each request starts with no user bound, whatever the task ran before.
+        structlog.contextvars.clear_contextvars()
+        started = time.perf_counter()
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            logger.info(
+                "request",
+                # structlog's own loggers write directly: the name travels as a key.
+                logger=__name__,
+                method=scope["method"],
+                route=self.route_template(scope),
+                status=status,
+                duration_ms=round((time.perf_counter() - started) * 1000, 2),
+            )

@@ -1,0 +1,32 @@
+"""Which route served a request, as its full path template: `/api/v1/users/{user_id}`.
+
+Logs and metrics label requests by template, never by raw path: raw paths carry ids (one
+series per user) and sometimes personal data.
+"""
+
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+from starlette.types import Scope
+
+
+class RouteTemplates:
+    """Maps the route the router put in the scope to its template, prefixes included."""
+
+    def __init__(self, app: FastAPI) -> None:
+        self.app = app
+        # Keyed by id: routes compare by value and are unhashable; the app keeps them alive.
+        self._templates: dict[int, str] | None = None
+
+    def __call__(self, scope: Scope) -> str | None:
+        """The template of the route that matched, or None (a 404, a CORS preflight)."""
+        route = scope.get("route")
+        if route is None:
+            return None
+        if self._templates is None:
+            # Built on first use: routers are included after the middleware is added.
+            self._templates = {
+                id(context.original_route): context.path
+                for context in iter_route_contexts(self.app.routes)
+                if context.path is not None
+            }
+        return self._templates.get(id(route), getattr(route, "path", None))
