@@ -146,7 +146,8 @@ def main() -> None:
 
     times: dict[str, list[float]] = {name: [] for name in templates}
     projects = {}
-    for index in range(options.runs if "render" in only else 1):
+    renders = options.runs if "render" in only else int(bool(only & {"suite", "api"}))
+    for index in range(renders):
         for name, template in templates.items():
             dst = workdir / f"render-{name}-{index}"
             times[name].append(render(template, dst, workdir / f"render-{name}-{index}.log"))
