@@ -42,6 +42,9 @@ os.environ.setdefault(
 )
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 
+# Longest work first (tests/scheduling.py), so no long suite starts last on an idle machine.
+pytest_plugins = ["tests.scheduling"]
+
 RESULT_PROPERTY = "meta_result"
 # Figures of the container checks (build and ready seconds, the drain's counts), per test.
 CONTAINER_PROPERTY = "meta_container"
@@ -51,8 +54,10 @@ MUTATION_PROPERTY = "meta_mutation_score"
 
 @pytest.fixture(scope="session")
 def uv_cache(shared_dir: Path) -> Path:
-    """One uv cache for every render; a developer's own UV_CACHE_DIR is reused when set."""
-    return Path(os.environ.get("UV_CACHE_DIR") or shared_dir / "uv-cache")
+    """One uv cache for every render: UV_CACHE_DIR, else uv's own, so a second session (and
+    the renders of one) download and build nothing again; a session dir only if uv has none."""
+    own = subprocess.run(["uv", "cache", "dir"], capture_output=True, text=True, check=False)
+    return Path(os.environ.get("UV_CACHE_DIR") or own.stdout.strip() or shared_dir / "uv-cache")
 
 
 @dataclass(frozen=True)

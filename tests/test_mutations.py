@@ -194,6 +194,22 @@ def built_copy(
     return copies[target]
 
 
+# With -x a run stops at its first failure: cheapest layers first, so a bug the unit tests catch
+# costs seconds instead of a whole pyramid. Every test folder is passed, unknown ones last.
+LAYER_ORDER = ("unit", "integration", "api", "e2e")
+MUTANT_RUN = [".venv/bin/python", "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:randomly"]
+
+
+def layer_paths(project: Path) -> list[str]:
+    """Every folder (and top-level module) of the render's tests, cheapest layer first."""
+    tests = project / "tests"
+    paths = [p for p in tests.iterdir() if p.is_dir() and any(p.rglob("test_*.py"))]
+    paths += tests.glob("test_*.py")
+    rank = {name: index for index, name in enumerate(LAYER_ORDER)}
+    paths.sort(key=lambda p: (rank.get(p.name, len(LAYER_ORDER)), p.name))
+    return [str(p.relative_to(project)) for p in paths]
+
+
 @pytest.mark.parametrize(("target", "mutation"), CASES)
 def test_rendered_suite_fails_on_a_planted_bug(
     target: str,
@@ -216,7 +232,7 @@ def test_rendered_suite_fails_on_a_planted_bug(
     log = copy.parent / f"{mutation.id}.log"
     try:
         suite = run(
-            [".venv/bin/python", "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:randomly"],
+            [*MUTANT_RUN, *layer_paths(copy)],
             cwd=copy,
             env=env,
             log=log,

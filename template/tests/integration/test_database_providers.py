@@ -16,7 +16,7 @@ def _server_version(url: str) -> int:
 
 @pytest.fixture
 def embedded_url(request: pytest.FixtureRequest) -> Iterator[str]:
-    """The session's server when it is the embedded one already; a fresh embedded one otherwise."""
+    """The session's server when it is the embedded one already; the embedded one otherwise."""
     if postgres.choose_provider(os.environ) == "embedded":
         yield request.getfixturevalue("postgres_server_url")
         return

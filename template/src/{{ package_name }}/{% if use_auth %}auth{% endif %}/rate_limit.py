@@ -88,11 +88,18 @@ class LoginAttempt:
         await self.limiter.record_failure(self)
 
 
+def get_login_rate_limiter(request: Request) -> LoginRateLimiter:
+    """The app's limiter, made by its lifespan. A dependency, so a test can give itself a fresh one."""
+    return cast(LoginRateLimiter, request.state.login_rate_limiter)
+
+
 async def rate_limited_login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], request: Request, response: Response
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    request: Request,
+    response: Response,
+    limiter: Annotated[LoginRateLimiter, Depends(get_login_rate_limiter)],
 ) -> LoginAttempt:
     """The login attempt, once its windows are known not to be full (429 otherwise)."""
-    limiter = cast(LoginRateLimiter, request.state.login_rate_limiter)
     attempt = LoginAttempt(
         address=request.client.host if request.client else "unknown",
         account=form.username.strip().lower(),
