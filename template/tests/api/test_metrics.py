@@ -1,8 +1,20 @@
 """Prometheus metrics as a scraper sees them: by route template, method and status."""
 
+from collections.abc import AsyncIterator, Callable
+
+import pytest
 from fastapi import FastAPI
 from httpx import AsyncClient
 from prometheus_client.parser import text_string_to_metric_families
+
+from tests.api.conftest import serve
+
+
+@pytest.fixture
+async def client(app_with: Callable[..., FastAPI]) -> AsyncIterator[AsyncClient]:
+    """A client of an app of its own: the session's app has counted other tests' requests."""
+    async with serve(app_with()) as client:
+        yield client
 
 
 async def scrape(client: AsyncClient) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
