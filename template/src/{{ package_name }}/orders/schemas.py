@@ -5,9 +5,10 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from ..limits import StorableText
 from .models import QTY_MAX, QTY_MIN
 
-ItemName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ItemName = Annotated[StorableText, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 
 class OrderCreate(BaseModel):

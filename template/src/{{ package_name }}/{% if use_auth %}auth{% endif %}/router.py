@@ -3,15 +3,14 @@
 from datetime import timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, Form
 from starlette.concurrency import run_in_threadpool
 
 from ..db import SessionDep
 from ..dependencies import SettingsDep
 from ..users import service as users_service
 from .dependencies import unauthorized
-from .schemas import Token
+from .schemas import LoginForm, Token
 from .security import create_access_token, verify_password_or_decoy
 
 router = APIRouter(prefix="/auth", tags=["auth"])
@@ -21,7 +20,7 @@ BAD_CREDENTIALS = "Incorrect email or password"
 
 @router.post("/token", responses={401: {"description": BAD_CREDENTIALS}})
 async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     session: SessionDep,
     settings: SettingsDep,
 ) -> Token:
