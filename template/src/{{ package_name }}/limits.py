@@ -24,5 +24,8 @@ def storable(value: str) -> str:
     return value
 
 
-StorableText = Annotated[str, AfterValidator(storable)]
+# Put constraints before it (`Annotated[str, StringConstraints(...), Storable]`): pydantic drops
+# string constraints that come after a validator.
+Storable = AfterValidator(storable)
+StorableText = Annotated[str, Storable]
 RowId = Annotated[int, Path(ge=1, le=INT4_MAX)]

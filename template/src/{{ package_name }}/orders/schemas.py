@@ -5,10 +5,12 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..limits import StorableText
+from ..limits import Storable
 from .models import QTY_MAX, QTY_MIN
 
-ItemName = Annotated[StorableText, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+ItemName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), Storable
+]
 
 
 class OrderCreate(BaseModel):
