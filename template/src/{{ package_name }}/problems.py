@@ -16,10 +16,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 SERVER_ERROR_DETAIL = "The server failed to answer this request; quote its request_id to report it."
 logger = logging.getLogger(__name__)
 
@@ -80,12 +82,29 @@ def problem_response(
     )
 
 
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at the request's path, for a 405's `Allow` header.
+
+    Starlette's own 405 names only the methods of the first route that matched the path, not
+    those of the other routes at the same path (`GET /users` and `POST /users` are two routes).
+    """
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+    )
+
+
 async def http_problem(request: Request, error: Exception) -> Response:
     """`HTTPException` (ours, and the router's 404 and 405) as a problem."""
     assert isinstance(error, HTTPException)  # noqa: S101 (registered for this type only)
     detail = error.detail if isinstance(error.detail, str) else title_of(error.status_code)
+    headers = error.headers
+    if error.status_code == 405:
+        headers = (headers or {}) | {"Allow": allowed_methods(request)}
     return problem_response(
-        status=error.status_code, detail=detail, instance=request.url.path, headers=error.headers
+        status=error.status_code, detail=detail, instance=request.url.path, headers=headers
     )
 
 
@@ -160,6 +179,8 @@ def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
     for operations in openapi.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "The body could not be parsed"})
             if operation.get("security"):
                 responses.setdefault("401", {"description": "No valid bearer token"})
             responses.setdefault("500", {"description": "Unhandled error"})
