@@ -92,7 +92,9 @@ def allowed_methods(request: Request) -> str:
     return ", ".join(
         method
         for method in METHODS
-        if any(route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes)
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
     )
 
 
@@ -100,9 +102,9 @@ async def http_problem(request: Request, error: Exception) -> Response:
     """`HTTPException` (ours, and the router's 404 and 405) as a problem."""
     assert isinstance(error, HTTPException)  # noqa: S101 (registered for this type only)
     detail = error.detail if isinstance(error.detail, str) else title_of(error.status_code)
-    headers = error.headers
+    headers = dict(error.headers or {})
     if error.status_code == 405:
-        headers = (headers or {}) | {"Allow": allowed_methods(request)}
+        headers["Allow"] = allowed_methods(request)
     return problem_response(
         status=error.status_code, detail=detail, instance=request.url.path, headers=headers
     )

@@ -17,7 +17,9 @@ async def live() -> dict[str, str]:
 DATABASE_DOWN = "The database does not answer"
 
 
-@router.get("/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": DATABASE_DOWN}})
+@router.get(
+    "/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": DATABASE_DOWN}}
+)
 async def ready(database: DatabaseDep, settings: SettingsDep) -> dict[str, str]:
     """Ready to serve: the database answers within the configured timeout."""
     if not await database.is_ready(within_seconds=settings.db_ready_timeout_seconds):
