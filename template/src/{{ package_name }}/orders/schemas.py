@@ -5,13 +5,11 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from ..limits import NO_NUL, Storable
+from ..limits import NO_NUL
 from .models import QTY_MAX, QTY_MIN
 
 ItemName = Annotated[
-    str,
-    StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL),
-    Storable,
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=NO_NUL)
 ]
 
 
