@@ -122,7 +122,7 @@ MUTATIONS = (
         "value-echoed-in-a-422",
         "problems.py",
         'message=error["msg"],',
-        'message=f"{error[\'msg\']}: {error.get(\'input\')!r}",',
+        "message=f\"{error['msg']}: {error.get('input')!r}\",",
     ),
     Mutation(
         "500-leaks-the-trace",
@@ -154,10 +154,10 @@ MUTATIONS = (
         "RowId = Annotated[int, Path(ge=1, le=INT4_MAX)]",
         "RowId = Annotated[int, Path(ge=1)]",
     ),
+    Mutation("seats-unbounded", "pricing/router.py", "Query(ge=1, le=SEATS_MAX)", "Query(ge=1)"),
     Mutation(
-        "seats-unbounded", "pricing/router.py", "Query(ge=1, le=SEATS_MAX)", "Query(ge=1)"
+        "nul-reaches-the-database", "limits.py", 'NO_NUL = r"^[^\\x00]*$"', 'NO_NUL = r"^.*$"'
     ),
-    Mutation("nul-reaches-the-database", "limits.py", 'NO_NUL = r"^[^\\x00]*$"', 'NO_NUL = r"^.*$"'),
     Mutation(
         "login-password-unbounded",
         "auth/schemas.py",
