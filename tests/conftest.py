@@ -215,7 +215,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _results: list[dict[str, Any]] = []
 _pipelines: list[dict[str, Any]] = []
 _mutation_scores: list[dict[str, Any]] = []
-LAYERS = ("unit", "integration", "api", "e2e")
+LAYERS = ("unit", "integration", "api", "contract", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
 

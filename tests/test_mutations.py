@@ -74,10 +74,10 @@ MUTATIONS = (
         auth_only=True,
     ),
     Mutation(
-        "user-lookup-without-token",
+        "user-profile-readable-by-another-user",
         "users/router.py",
-        "    dependencies=[Depends(get_current_user)],\n",
-        "",
+        "if user is None or not may_read(caller, owner_id=user.id):",
+        "if user is None:",
         auth_only=True,
     ),
     Mutation(
@@ -139,10 +139,72 @@ MUTATIONS = (
         auth_only=True,
     ),
     Mutation(
+        "orders-visible-to-everyone",
+        "orders/router.py",
+        "if order is None or not may_read(user, owner_id=order.owner_id):",
+        "if order is None:",
+        auth_only=True,
+    ),
+    Mutation(
         "failed-logins-not-counted",
         "auth/router.py",
         "        await attempt.failed()\n",
         "",
+        auth_only=True,
+    ),
+    # Issue 9: one error shape, bounded inputs, the authorization table.
+    Mutation(
+        "admins-read-only-their-own",
+        "auth/dependencies.py",
+        "return user.is_admin or user.id == owner_id",
+        "return user.id == owner_id",
+        auth_only=True,
+    ),
+    Mutation(
+        "value-echoed-in-a-422",
+        "problems.py",
+        'message=error["msg"],',
+        "message=f\"{error['msg']}: {error.get('input')!r}\",",
+    ),
+    Mutation(
+        "500-leaks-the-trace",
+        "problems.py",
+        "status=500, detail=SERVER_ERROR_DETAIL,",
+        "status=500, detail=__import__('traceback').format_exc(),",
+    ),
+    Mutation(
+        "errors-as-plain-json",
+        "problems.py",
+        "    media_type = PROBLEM_MEDIA_TYPE",
+        '    media_type = "application/json"',
+    ),
+    Mutation(
+        "problem-without-request-id",
+        "problems.py",
+        "request_id=correlation_id.get(),",
+        "request_id=None,",
+    ),
+    Mutation(
+        "offset-unbounded",
+        "pagination.py",
+        "offset: int = Field(default=0, ge=0, le=INT4_MAX)",
+        "offset: int = Field(default=0, ge=0)",
+    ),
+    Mutation(
+        "ids-past-the-integer-column",
+        "limits.py",
+        "RowId = Annotated[int, Path(ge=1, le=INT4_MAX)]",
+        "RowId = Annotated[int, Path(ge=1)]",
+    ),
+    Mutation("seats-unbounded", "pricing/router.py", "Query(ge=1, le=SEATS_MAX)", "Query(ge=1)"),
+    Mutation(
+        "nul-reaches-the-database", "limits.py", 'NO_NUL = r"^[^\\x00]*$"', 'NO_NUL = r"^.*$"'
+    ),
+    Mutation(
+        "login-password-unbounded",
+        "auth/schemas.py",
+        "password: StorableText = Field(max_length=PASSWORD_MAX_LENGTH)",
+        "password: StorableText",
         auth_only=True,
     ),
 )

@@ -266,7 +266,16 @@ def collected_ids(checkout: Path, env: dict[str, str], log: Path) -> list[str]:
     )
     assert result.returncode == 0, result.explain()
     nodeids = [line for line in log.read_text(encoding="utf-8").splitlines() if "::" in line]
-    return [re.sub(r"\.py::|::|/", ".", nodeid) for nodeid in nodeids]
+    return [junit_spelling(nodeid) for nodeid in nodeids]
+
+
+def junit_spelling(nodeid: str) -> str:
+    """A pytest node id as junit spells it: ``tests/api/test_x.py::test_y[GET /a]`` is
+    ``tests.api.test_x.test_y[GET /a]``. Only the file part's slashes become dots: a parameter id
+    keeps its own.
+    """
+    path, _, rest = nodeid.partition("::")
+    return ".".join([path.removesuffix(".py").replace("/", "."), *rest.split("::")])
 
 
 @pytest.mark.slow

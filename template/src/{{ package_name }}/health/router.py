@@ -1,6 +1,6 @@
 """Liveness and readiness probes for load balancers and orchestrators."""
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, HTTPException, status
 
 from ..db import DatabaseDep
 from ..dependencies import SettingsDep
@@ -14,10 +14,14 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "The database does not answer"}})
-async def ready(database: DatabaseDep, settings: SettingsDep, response: Response) -> dict[str, str]:
+DATABASE_DOWN = "The database does not answer"
+
+
+@router.get(
+    "/ready", responses={status.HTTP_503_SERVICE_UNAVAILABLE: {"description": DATABASE_DOWN}}
+)
+async def ready(database: DatabaseDep, settings: SettingsDep) -> dict[str, str]:
     """Ready to serve: the database answers within the configured timeout."""
-    if await database.is_ready(within_seconds=settings.db_ready_timeout_seconds):
-        return {"status": "ok"}
-    response.status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    return {"status": "unavailable"}
+    if not await database.is_ready(within_seconds=settings.db_ready_timeout_seconds):
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, DATABASE_DOWN)
+    return {"status": "ok"}

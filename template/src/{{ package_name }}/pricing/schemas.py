@@ -5,6 +5,9 @@ from enum import StrEnum
 
 from pydantic import BaseModel
 
+# Quotes past this are a sales conversation, and the totals stay far inside Decimal's precision.
+SEATS_MAX = 10_000
+
 
 class Plan(StrEnum):
     """The plans on sale; anything else is a 422."""

@@ -50,3 +50,8 @@ async def get_admin_user(user: CurrentUser) -> User:
 
 
 AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+def may_read(user: User, *, owner_id: int) -> bool:
+    """The one authorization rule: you read what you own; admins read everything."""
+    return user.is_admin or user.id == owner_id

@@ -10,11 +10,18 @@ from ..config import Settings, get_settings
 from ..db import database_lifespan
 from ..users.service import promote_to_admin
 
+UNREACHABLE = "Cannot reach the database at DATABASE_URL: is it running, and is the URL right?"
+NO_DATABASE_URL = "DATABASE_URL is not set: point it at the service's PostgreSQL database."
+
 
 async def promote(email: str, settings: Settings) -> int:
-    """Promote `email` and say what happened; exit status 1 when there is no such user."""
-    async with database_lifespan(settings) as database, database.open_session() as session:
-        user = await promote_to_admin(session=session, email=email)
+    """Promote `email` and say what happened; exit status 1 when there is no such user or database."""
+    async with database_lifespan(settings) as database:
+        if not await database.is_ready(within_seconds=settings.db_ready_timeout_seconds):
+            print(UNREACHABLE, file=sys.stderr)
+            return 1
+        async with database.open_session() as session:
+            user = await promote_to_admin(session=session, email=email)
     if user is None:
         print(f"No user with email {email!r}: sign up first.", file=sys.stderr)
         return 1
@@ -25,4 +32,7 @@ async def promote(email: str, settings: Settings) -> int:
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not sys.argv[1]:
         sys.exit("usage: python -m <package>.auth.promote EMAIL")
-    sys.exit(asyncio.run(promote(sys.argv[1], get_settings())))
+    settings = get_settings()
+    if settings.database_url is None:
+        sys.exit(NO_DATABASE_URL)
+    sys.exit(asyncio.run(promote(sys.argv[1], settings)))

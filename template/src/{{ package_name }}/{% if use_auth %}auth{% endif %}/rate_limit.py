@@ -11,13 +11,13 @@ import time
 from dataclasses import dataclass
 from typing import Annotated, cast
 
-from fastapi import Depends, HTTPException, Request, Response, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import Depends, Form, HTTPException, Request, Response, status
 from limits import RateLimitItem, parse
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
 
 from ..config import Settings
+from .schemas import LoginForm
 
 TOO_MANY_ATTEMPTS = "Too many failed logins: try again later"
 
@@ -77,11 +77,12 @@ class LoginRateLimiter:
 
 @dataclass(frozen=True)
 class LoginAttempt:
-    """Who is trying to log in: the client address and the account they name."""
+    """Who is trying to log in: the client address, the account they name, and their form."""
 
     address: str
     account: str
     limiter: LoginRateLimiter
+    form: LoginForm
 
     async def failed(self) -> None:
         """Count this attempt as a failure."""
@@ -94,7 +95,7 @@ def get_login_rate_limiter(request: Request) -> LoginRateLimiter:
 
 
 async def rate_limited_login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    form: Annotated[LoginForm, Form()],
     request: Request,
     response: Response,
     limiter: Annotated[LoginRateLimiter, Depends(get_login_rate_limiter)],
@@ -104,6 +105,7 @@ async def rate_limited_login(
         address=request.client.host if request.client else "unknown",
         account=form.username.strip().lower(),
         limiter=limiter,
+        form=form,
     )
     await limiter.check(attempt, response)
     return attempt

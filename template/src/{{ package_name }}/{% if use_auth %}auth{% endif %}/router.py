@@ -1,10 +1,8 @@
 """The OAuth2 password flow: trade an email and password for a bearer token."""
 
 from datetime import timedelta
-from typing import Annotated
 
-from fastapi import APIRouter, Depends, status
-from fastapi.security import OAuth2PasswordRequestForm
+from fastapi import APIRouter, status
 from starlette.concurrency import run_in_threadpool
 
 from ..db import SessionDep
@@ -27,13 +25,9 @@ BAD_CREDENTIALS = "Incorrect email or password"
         status.HTTP_429_TOO_MANY_REQUESTS: {"description": TOO_MANY_ATTEMPTS},
     },
 )
-async def issue_token(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()],
-    session: SessionDep,
-    settings: SettingsDep,
-    attempt: LoginAttemptDep,
-) -> Token:
+async def issue_token(attempt: LoginAttemptDep, session: SessionDep, settings: SettingsDep) -> Token:
     """Log in (public): the form's `username` is the email. Failed logins are rate limited."""
+    form = attempt.form
     user = await users_service.get_user_by_email(session=session, email=form.username)
     hashed_password = user.hashed_password if user else None
     if user is None or not await run_in_threadpool(

@@ -1,0 +1,211 @@
+"""One error shape: every 4xx and 5xx is RFC 9457 problem details plus the request id.
+
+Hand-written (a hundred lines) rather than a library: the RFC 9457 packages on PyPI are young and
+little used, and none of them keeps the submitted values out of validation errors, which is the
+point here (a password, or a 10 MB body, must never come back in a 422).
+"""
+
+import logging
+from collections.abc import Sequence
+from http import HTTPStatus
+from typing import Any
+
+from asgi_correlation_id import correlation_id
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.exceptions import HTTPException
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+SERVER_ERROR_DETAIL = "The server failed to answer this request; quote its request_id to report it."
+logger = logging.getLogger(__name__)
+
+
+class FieldError(BaseModel):
+    """One invalid input: where it is and what is wrong with it, never the value it was given."""
+
+    field: str = Field(examples=["body.password"])
+    message: str
+    type: str = Field(examples=["string_too_short"])
+
+
+class Problem(BaseModel):
+    """An error, as RFC 9457 problem details (`application/problem+json`)."""
+
+    type: str = "about:blank"
+    title: str = Field(examples=["Not Found"])
+    status: int = Field(examples=[404])
+    detail: str
+    instance: str = Field(description="The path of the request that failed")
+    request_id: str | None = Field(default=None, description="Also in the X-Request-ID header")
+    errors: list[FieldError] | None = Field(default=None, description="Validation errors only")
+
+
+class ProblemResponse(JSONResponse):
+    """A JSON response with the problem media type."""
+
+    media_type = PROBLEM_MEDIA_TYPE
+
+
+def title_of(status: int) -> str:
+    """The reason phrase of `status` (RFC 9457's title for `about:blank` problems)."""
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Error"
+
+
+def problem_response(
+    *,
+    status: int,
+    detail: str,
+    instance: str,
+    errors: Sequence[FieldError] | None = None,
+    headers: dict[str, str] | None = None,
+) -> ProblemResponse:
+    """The problem response for `status`, carrying the current request id."""
+    problem = Problem(
+        title=title_of(status),
+        status=status,
+        detail=detail,
+        instance=instance,
+        request_id=correlation_id.get(),
+        errors=list(errors) if errors is not None else None,
+    )
+    return ProblemResponse(
+        problem.model_dump(exclude_none=True), status_code=status, headers=headers
+    )
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method some route answers at the request's path, for a 405's `Allow` header.
+
+    Starlette's own 405 names only the methods of the first route that matched the path, not
+    those of the other routes at the same path (`GET /users` and `POST /users` are two routes).
+    """
+    routes = request.app.router.routes
+    return ", ".join(
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] is Match.FULL for route in routes
+        )
+    )
+
+
+async def http_problem(request: Request, error: Exception) -> Response:
+    """`HTTPException` (ours, and the router's 404 and 405) as a problem."""
+    assert isinstance(error, HTTPException)  # noqa: S101 (registered for this type only)
+    detail = error.detail if isinstance(error.detail, str) else title_of(error.status_code)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(
+        status=error.status_code, detail=detail, instance=request.url.path, headers=headers
+    )
+
+
+def field_errors(errors: Sequence[Any]) -> list[FieldError]:
+    """Pydantic's errors without their `input` and `ctx`: both can hold what was submitted."""
+    return [
+        FieldError(
+            field=".".join(str(part) for part in error["loc"]),
+            message=error["msg"],
+            type=error["type"],
+        )
+        for error in errors
+    ]
+
+
+async def validation_problem(request: Request, error: Exception) -> Response:
+    """A 422 that names every invalid field and echoes none of their values."""
+    assert isinstance(error, RequestValidationError)  # noqa: S101 (registered for this type only)
+    errors = field_errors(error.errors())
+    fields = ", ".join(dict.fromkeys(item.field for item in errors))
+    return problem_response(
+        status=422, detail=f"Invalid input: {fields}", instance=request.url.path, errors=errors
+    )
+
+
+class UnhandledErrorMiddleware:
+    """Answers an unhandled exception with a 500 problem and logs it once, with its trace.
+
+    Starlette's `exception_handler(Exception)` runs outside every middleware and re-raises after
+    answering: the server then logs the trace a second time, and the request id header (and any
+    other middleware's headers) never reach the 500. This middleware sits inside all of them.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def send_tracking_start(message: Message) -> None:
+            nonlocal started
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_tracking_start)
+        except Exception:
+            if started:  # Too late for another answer: the server closes the connection.
+                raise
+            logger.exception(
+                "Unhandled error on %s %s (request id %s)",
+                scope["method"],
+                scope["path"],
+                correlation_id.get(),
+            )
+            response = problem_response(
+                status=500, detail=SERVER_ERROR_DETAIL, instance=scope["path"]
+            )
+            await response(scope, receive, send)
+
+
+def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:
+    """Every error response in `openapi` as a problem; 401 where a token is needed; 500 on all."""
+    schemas = openapi.setdefault("components", {}).setdefault("schemas", {})
+    for unused in ("HTTPValidationError", "ValidationError"):
+        schemas.pop(unused, None)
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas |= problem.pop("$defs") | {"Problem": problem}
+    for operations in openapi.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            if "requestBody" in operation:
+                responses.setdefault("400", {"description": "The body could not be parsed"})
+            if operation.get("security"):
+                responses.setdefault("401", {"description": "No valid bearer token"})
+            responses.setdefault("500", {"description": "Unhandled error"})
+            for code, response in responses.items():
+                if code[0] in "45":
+                    response["content"] = {PROBLEM_MEDIA_TYPE: {"schema": PROBLEM_SCHEMA}}
+    return openapi
+
+
+def use_problem_details(app: FastAPI) -> None:
+    """Answer every error of `app` as a problem, and say so in its OpenAPI document.
+
+    Call it before adding any other middleware: the last added runs first, so the 500s of
+    `UnhandledErrorMiddleware` then pass through every other middleware (request id included).
+    """
+    app.add_exception_handler(HTTPException, http_problem)
+    app.add_exception_handler(RequestValidationError, validation_problem)
+    app.add_middleware(UnhandledErrorMiddleware)
+    build_openapi = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = document_problems(build_openapi())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
