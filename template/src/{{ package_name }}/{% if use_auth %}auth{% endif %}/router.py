@@ -25,7 +25,9 @@ BAD_CREDENTIALS = "Incorrect email or password"
         status.HTTP_429_TOO_MANY_REQUESTS: {"description": TOO_MANY_ATTEMPTS},
     },
 )
-async def issue_token(attempt: LoginAttemptDep, session: SessionDep, settings: SettingsDep) -> Token:
+async def issue_token(
+    attempt: LoginAttemptDep, session: SessionDep, settings: SettingsDep
+) -> Token:
     """Log in (public): the form's `username` is the email. Failed logins are rate limited."""
     form = attempt.form
     user = await users_service.get_user_by_email(session=session, email=form.username)
