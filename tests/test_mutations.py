@@ -178,6 +178,7 @@ MUTATIONS = (
         "    media_type = PROBLEM_MEDIA_TYPE",
         '    media_type = "application/json"',
     ),
+    Mutation("413-in-plain-text", "main.py", "    app.add_middleware(TooLargeAsProblem)\n", ""),
     Mutation(
         "problem-without-request-id",
         "problems.py",

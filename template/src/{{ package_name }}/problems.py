@@ -22,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 PROBLEM_MEDIA_TYPE = "application/problem+json"
 PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+TOO_LARGE_DETAIL = "The request body is larger than this service accepts."
 SERVER_ERROR_DETAIL = "The server failed to answer this request; quote its request_id to report it."
 logger = logging.getLogger(__name__)
 
@@ -169,6 +170,40 @@ class UnhandledErrorMiddleware:
                 status=500, detail=SERVER_ERROR_DETAIL, instance=scope["path"]
             )
             await response(scope, receive, send)
+
+
+class TooLargeAsProblem:
+    """Gives Starlette's body limit's plain-text 413 the problem shape.
+
+    The limit (`RequestBodyLimitMiddleware`, which this wraps) answers in plain text when the
+    declared Content-Length alone is too large; a chunked body cut off while reading already gets
+    a problem from the exception handlers. Starlette offers no hook for that response.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        replaced = False
+
+        async def send_as_problem(message: Message) -> None:
+            nonlocal replaced
+            if message["type"] == "http.response.start" and message["status"] == 413:
+                headers = dict(message.get("headers", []))
+                if not headers.get(b"content-type", b"").startswith(PROBLEM_MEDIA_TYPE.encode()):
+                    replaced = True
+                    response = problem_response(
+                        status=413, detail=TOO_LARGE_DETAIL, instance=scope["path"]
+                    )
+                    await response(scope, receive, send)
+                    return
+            if not replaced:  # The plain-text body of a replaced answer is dropped.
+                await send(message)
+
+        await self.app(scope, receive, send_as_problem)
 
 
 def document_problems(openapi: dict[str, Any]) -> dict[str, Any]:

@@ -48,6 +48,8 @@ async def test_a_signup_over_the_default_limit_of_1_mib_gets_413(client: AsyncCl
     assert response.status_code == 413
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     assert GENERATED_ID.fullmatch(response.headers["X-Request-ID"])
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["request_id"] == response.headers["X-Request-ID"]
 
 
 async def test_a_chunked_signup_is_cut_off_at_the_limit_and_never_read_past_it(
@@ -69,6 +71,7 @@ async def test_a_chunked_signup_is_cut_off_at_the_limit_and_never_read_past_it(
             SIGNUP, content=endless_body(), headers={"Content-Type": "application/json"}
         )
     assert response.status_code == 413
+    assert response.headers["Content-Type"] == "application/problem+json"
     assert chunks_read <= limit // chunk_size + 1
 
 
