@@ -35,7 +35,7 @@ SESSIONS = ("async-auth-github", "sync-noauth-gitlab")
 README_BASE = "BASE=http://127.0.0.1:8000"
 # setup (a warm cache) and the embedded PostgreSQL's first initdb, on a busy machine.
 START_SECONDS = 300
-QUOTE = '{"plan":"pro","seats":12,"total":"1069.20"}'
+QUOTE = '{"plan":"pro","seats":12,"unit_price":"99.00","total":"1069.20"}'
 
 
 def try_it_block(readme: str) -> str:
