@@ -69,10 +69,17 @@ def read_coverage(path: Path) -> float | None:
 
 
 def pyramid_problems(layers: dict[str, Counter[str]]) -> list[str]:
-    """Where the counts break ``unit >= api >= e2e`` and ``integration >= e2e``."""
+    """Where the counts break ``unit >= integration >= e2e`` and ``api >= e2e``.
+
+    The pyramid guards the cost of the suite: tests that need the database stay fewer than those
+    of pure logic, and those that need a server process fewest of all. The API layer runs in
+    process (no server, one rolled-back transaction per test), so it may outgrow the unit layer:
+    with auth it does, by its table-driven authorization matrix (every route for four callers)
+    and the error and bounds contract (v0.3.0: unit 124, api 166 in `async-auth-github`).
+    """
     count = {layer: sum(layers[layer].values()) for layer in LAYERS}
     problems = [f"layer {layer} has no test" for layer in LAYERS if count[layer] == 0]
-    for upper, lower in (("unit", "api"), ("api", "e2e"), ("integration", "e2e")):
+    for upper, lower in (("unit", "integration"), ("integration", "e2e"), ("api", "e2e")):
         if count[upper] < count[lower]:
             problems.append(f"{upper} ({count[upper]}) < {lower} ({count[lower]})")
     return problems
