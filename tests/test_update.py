@@ -9,6 +9,7 @@ file, and, in the slow ones, the project's own suite. Numbers refer to the scena
 from __future__ import annotations
 
 import itertools
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -589,9 +590,11 @@ def test_a_service_of_the_real_previous_release_updates_to_this_work_tree(
 
     assert_clean_merge(project)
     assert_hook_left_git_and_env_alone(project, before)
-    # HEAD, as `git describe` names it: after the tag (a dirty work tree renders as a draft
-    # commit of its own, so the hashes of two renders differ).
-    assert recorded_answers(project)["_commit"].startswith(f"{PREVIOUS_RELEASE}-")
+    # HEAD, as `git describe` names it: the newest tag, with the commits after it if any (a
+    # dirty work tree renders as a draft commit of its own, so the hashes of two renders differ).
+    commit = recorded_answers(project)["_commit"]
+    assert commit != PREVIOUS_RELEASE, commit
+    assert re.fullmatch(r"v\d+\.\d+\.\d+(-\d+-g[0-9a-f]+)?", commit), commit
     updated_files, fresh_files = visible_files(project), visible_files(fresh)
     # The lock file is the one other difference: the post-copy task of a fresh render writes
     # it, an update leaves the service's own (v0.2.0 renders had none; `make setup` writes it).
