@@ -9,9 +9,11 @@ uses the standard library only. Every step checks before it acts, which makes it
 * on ``copier copy`` into a fresh repo, with no ``uv.lock`` yet: ``uv lock`` (bounded in time)
   before the first commit, so the tree is clean from the start and CI installs exactly the lock.
   Without uv, or when the package index does not answer in time, it says to run ``make lock``
-  and commit ``uv.lock``; the render itself never fails for it. Not on ``copier update``: Copier
-  replays old and new versions in scratch dirs through this task, and the service's own lock
-  is the user's (``make setup`` brings it in line with an updated ``pyproject.toml``).
+  and commit ``uv.lock``; the render itself never fails for it.
+* on ``copier update``, in the service (a git work tree) that has a ``uv.lock``: ``uv lock``, which
+  keeps the pins that still fit and adds what a changed ``pyproject.toml`` needs (a new answer,
+  a new dependency), so ``uv sync --locked`` still passes. Copier's scratch replays of the old
+  and new versions run this task too, outside any repository: they get no lock.
 * no ``.env``: write one (with a generated ``SECRET_KEY`` when the service reads one). An
   existing ``.env`` is never touched.
 * ``.env`` must never be committed: if git does not already ignore it, ``.gitignore`` learns to.
@@ -75,13 +77,11 @@ def lock_python(python_version: str) -> str:
     return python_version
 
 
-def lock_dependencies(python_version: str) -> None:
-    """Write ``uv.lock``, or say why not and what to do; never fail the render for it."""
-    if LOCK_FILE.exists():
-        return
+def run_uv_lock(python_version: str, not_done: str) -> None:
+    """``uv lock``, bounded in time; on any failure say ``not_done`` and the fix, never fail."""
     uv = shutil.which("uv")
     if uv is None:
-        print(f"uv is not installed, so uv.lock is not written: {LOCK_ADVICE}.", file=sys.stderr)
+        print(f"uv is not installed, so {not_done}: {LOCK_ADVICE}.", file=sys.stderr)
         return
     env = os.environ | {"UV_PYTHON": lock_python(python_version)}
     try:
@@ -96,15 +96,34 @@ def lock_dependencies(python_version: str) -> None:
     except subprocess.TimeoutExpired:
         print(
             f"`uv lock` took longer than {LOCK_TIMEOUT_SECONDS} s (is the package index "
-            f"reachable?), so uv.lock is not written: {LOCK_ADVICE}.",
+            f"reachable?), so {not_done}: {LOCK_ADVICE}.",
             file=sys.stderr,
         )
         return
     if done.returncode != 0:
         print(
-            f"`uv lock` failed, so uv.lock is not written: {LOCK_ADVICE}.\n{done.stderr.strip()}",
+            f"`uv lock` failed, so {not_done}: {LOCK_ADVICE}.\n{done.stderr.strip()}",
             file=sys.stderr,
         )
+
+
+def lock_dependencies(python_version: str) -> None:
+    """``copier copy``: write ``uv.lock`` for the first commit, unless one exists."""
+    if not LOCK_FILE.exists():
+        run_uv_lock(python_version, "uv.lock is not written")
+
+
+def relock_dependencies(python_version: str) -> None:
+    """``copier update``: bring the service's ``uv.lock`` in line with the new pyproject.toml.
+
+    An update that changes an answer (auth on, async) or a template dependency changes
+    pyproject.toml; a lock left behind would fail ``uv sync --locked`` in CI. ``uv lock`` keeps
+    every pin that still fits and only adds or moves what the new requirements need; it changes
+    nothing when the lock already matches. A project without a lock (and Copier's scratch
+    replays of the old and new versions, which have none) gets none.
+    """
+    if LOCK_FILE.exists():
+        run_uv_lock(python_version, "uv.lock may no longer match pyproject.toml")
 
 
 def write_env_file(*, secret_key: bool) -> None:
@@ -146,6 +165,8 @@ def main() -> None:
         git("init", "--quiet", "-b", "main")
         if options.operation == "copy":
             lock_dependencies(options.python_version)
+    elif options.operation == "update":
+        relock_dependencies(options.python_version)
     write_env_file(secret_key=options.secret_key)
     # Checked after init: check-ignore needs a repository to read .gitignore through.
     ensure_env_ignored()

@@ -54,8 +54,10 @@ def replace_once(path: Path, old: str, new: str) -> None:
 # The fix v0.2.1 ships: log levels are validated at startup, and a template test proves it.
 CONFIG = f"template/{PACKAGE}/config.py.jinja"
 FIX_OLD = '    log_level: str = "INFO"\n'
+# Case-insensitive: the settings accept `debug` and store `DEBUG` (config.py's validator).
 FIX_NEW = (
-    '    log_level: str = Field(default="INFO", pattern="^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")\n'
+    '    log_level: str = Field(default="INFO", '
+    'pattern="(?i)^(DEBUG|INFO|WARNING|ERROR|CRITICAL)$")\n'
 )
 FIX_TEST = "template/tests/unit/test_log_level.py.jinja"
 FIX_TEST_TEXT = '''"""v0.2.1: an unknown log level is refused when the settings are read."""

@@ -142,6 +142,29 @@ def test_hook_on_update_writes_no_lock(tmp_path: Path, no_identity_env: dict[str
     (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
     run_hook(tmp_path, no_identity_env, operation="update")
     assert not (tmp_path / "uv.lock").exists()
+    # Nor in a service that has never committed one.
+    run_hook(tmp_path, no_identity_env, operation="update")
+    assert not (tmp_path / "uv.lock").exists()
+
+
+def test_hook_on_update_brings_the_services_lock_in_line(
+    tmp_path: Path, no_identity_env: dict[str, str]
+) -> None:
+    """An update that changed pyproject.toml leaves a lock that matches it, and is idempotent."""
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT, encoding="utf-8")
+    run_hook(tmp_path, no_identity_env)
+    assert 'version = "0.1.0"' in (tmp_path / "uv.lock").read_text(encoding="utf-8")
+    # What an update does to pyproject.toml, in a way uv can lock without the package index.
+    (tmp_path / "pyproject.toml").write_text(
+        PYPROJECT.replace('version = "0.1.0"', 'version = "0.2.0"'), encoding="utf-8"
+    )
+
+    run_hook(tmp_path, no_identity_env, operation="update")
+
+    relocked = (tmp_path / "uv.lock").read_text(encoding="utf-8")
+    assert 'version = "0.2.0"' in relocked, relocked
+    run_hook(tmp_path, no_identity_env, operation="update")
+    assert (tmp_path / "uv.lock").read_text(encoding="utf-8") == relocked
 
 
 @pytest.mark.parametrize(
