@@ -257,20 +257,26 @@ def built_copy(
     return copies[target]
 
 
-# With -x a run stops at its first failure: cheapest layers first, so a bug the unit tests catch
-# costs seconds instead of a whole pyramid. Every test folder is passed, unknown ones last.
+# With -x a run stops at its first failure, so the order decides the cost, never the verdict:
+# every test file is passed, one by one (pytest keeps the order of arguments that do not
+# overlap). First the files named after the mutated module (`users/router.py`: test_users_*),
+# then the rest; within each, cheapest layer first, unknown folders last. A bug the API tests
+# catch then costs one file instead of the unit and integration layers before it.
 LAYER_ORDER = ("unit", "integration", "api", "e2e")
 MUTANT_RUN = [".venv/bin/python", "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:randomly"]
 
 
-def layer_paths(project: Path) -> list[str]:
-    """Every folder (and top-level module) of the render's tests, cheapest layer first."""
-    tests = project / "tests"
-    paths = [p for p in tests.iterdir() if p.is_dir() and any(p.rglob("test_*.py"))]
-    paths += tests.glob("test_*.py")
+def suite_files_likely_catchers_first(project: Path, mutation: Mutation) -> list[str]:
+    """Every test file of the render, those named after ``mutation``'s module first."""
+    topic = Path(mutation.path).parts[0].removesuffix(".py")
     rank = {name: index for index, name in enumerate(LAYER_ORDER)}
-    paths.sort(key=lambda p: (rank.get(p.name, len(LAYER_ORDER)), p.name))
-    return [str(p.relative_to(project)) for p in paths]
+
+    def order(path: Path) -> tuple[bool, int, str]:
+        layer = path.parent.name
+        return (topic not in path.stem, rank.get(layer, len(LAYER_ORDER)), str(path))
+
+    files = sorted((project / "tests").rglob("test_*.py"), key=order)
+    return [str(path.relative_to(project)) for path in files]
 
 
 @pytest.mark.parametrize(("target", "mutation"), CASES)
@@ -295,7 +301,7 @@ def test_rendered_suite_fails_on_a_planted_bug(
     log = copy.parent / f"{mutation.id}.log"
     try:
         suite = run(
-            [*MUTANT_RUN, *layer_paths(copy)],
+            [*MUTANT_RUN, *suite_files_likely_catchers_first(copy, mutation)],
             cwd=copy,
             env=env,
             log=log,
