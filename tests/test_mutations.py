@@ -259,24 +259,48 @@ def built_copy(
 
 # With -x a run stops at its first failure, so the order decides the cost, never the verdict:
 # every test file is passed, one by one (pytest keeps the order of arguments that do not
-# overlap). First the files named after the mutated module (`users/router.py`: test_users_*),
-# then the rest; within each, cheapest layer first, unknown folders last. A bug the API tests
-# catch then costs one file instead of the unit and integration layers before it.
+# overlap). First the files named after the mutated module (`users/router.py`: test_users_*)
+# or listed in LIKELY_CATCHERS, then the rest; within each, cheapest layer first, unknown folders
+# last. A bug the API tests catch then costs one file instead of the ~230 tests before it.
 LAYER_ORDER = ("unit", "integration", "api", "e2e")
 MUTANT_RUN = [".venv/bin/python", "-m", "pytest", "-x", "-q", "--no-cov", "-p", "no:randomly"]
+# Where the module's name does not lead to the test that catches its bug (main.py's middleware,
+# limits.py's bounds), the file that caught it when measured. A hint only: if the file no longer
+# catches the bug, the rest of the suite still runs.
+HTTP_STACK, BOUNDS = ("test_http_stack",), ("test_input_bounds",)
+LIKELY_CATCHERS = {
+    "413-in-plain-text": HTTP_STACK,
+    "body-limit-off": HTTP_STACK,
+    "cors-allows-every-origin": HTTP_STACK,
+    "request-id-header-renamed": HTTP_STACK,
+    "security-header-dropped": HTTP_STACK,
+    "ids-past-the-integer-column": BOUNDS,
+    "offset-unbounded": BOUNDS,
+    "seats-unbounded": BOUNDS,
+    "nul-reaches-the-database": BOUNDS,
+    "failed-logins-not-counted": ("test_login_rate_limit",),
+    "request-headers-logged": ("test_secrets_not_logged",),
+    "ready-ignores-a-dead-database": ("test_health",),
+}
 
 
 def suite_files_likely_catchers_first(project: Path, mutation: Mutation) -> list[str]:
-    """Every test file of the render, those named after ``mutation``'s module first."""
+    """Every test file of the render, those likely to catch ``mutation`` first."""
     topic = Path(mutation.path).parts[0].removesuffix(".py")
+    likely = LIKELY_CATCHERS.get(mutation.id, ())
     rank = {name: index for index, name in enumerate(LAYER_ORDER)}
 
     def order(path: Path) -> tuple[bool, int, str]:
-        layer = path.parent.name
-        return (topic not in path.stem, rank.get(layer, len(LAYER_ORDER)), str(path))
+        first = topic in path.stem or path.stem in likely
+        return (not first, rank.get(path.parent.name, len(LAYER_ORDER)), str(path))
 
     files = sorted((project / "tests").rglob("test_*.py"), key=order)
     return [str(path.relative_to(project)) for path in files]
+
+
+def test_every_likely_catcher_names_a_planted_bug() -> None:
+    """A renamed bug must not leave its hint behind, silently unused."""
+    assert set(LIKELY_CATCHERS) <= {mutation.id for mutation in MUTATIONS}
 
 
 @pytest.mark.parametrize(("target", "mutation"), CASES)
