@@ -17,15 +17,7 @@ from .models import Order
 from .schemas import OrderCreate
 
 
-def priced(data: OrderCreate) -> dict[str, Any]:
-    """The order's columns, with the unit price and total the quote gives today."""
-    return {
-        "item": data.item,
-        "qty": data.qty,
-        "unit_price": unit_price(plan=data.item),
-        "total": quote_total(plan=data.item, seats=data.qty),
-    }
-{%- if use_auth %}
+{% include "includes/orders_priced.py" %}{%- if use_auth %}
 
 
 def _create_order(*, session: Session, data: OrderCreate, owner_id: int) -> Order:
