@@ -177,6 +177,13 @@ def project(request: pytest.FixtureRequest, shared_dir: Path) -> Project:
     return rendered(shared_dir, request.param)
 
 
+def with_projects(ids: tuple[str, ...]) -> pytest.MarkDecorator:
+    """Parametrize the ``project`` fixture with the combinations named in ``ids``, each once."""
+    chosen = [c for c in combinations() if c.id in ids]
+    assert len(chosen) == len(set(ids)), f"not combinations of copier.yml: {ids}"
+    return pytest.mark.parametrize("project", chosen, ids=lambda c: c.id, indirect=True)
+
+
 # `--combination=none` keeps the tests bound to no combination: with one session per id, the
 # template's own CI runs the whole suite, each test once.
 NO_COMBINATION = "none"

@@ -20,7 +20,7 @@ import psycopg
 import pytest
 from filelock import FileLock
 
-from tests.conftest import CONTAINER_PROPERTY, Project
+from tests.conftest import CONTAINER_PROPERTY, Project, with_projects
 from tests.containers import (
     Database,
     container_logs,
@@ -35,7 +35,7 @@ from tests.containers import (
     unique,
     wait_until,
 )
-from tests.matrix import combinations, interpreter_for
+from tests.matrix import interpreter_for
 from tests.rendering import clean_env, project_env, run
 
 pytestmark = pytest.mark.slow
@@ -45,16 +45,6 @@ SECRET_KEY = "meta-suite-secret-key-that-is-long-enough-for-hs256"  # noqa: S105
 IN_FLIGHT = 8
 WORKERS = 2
 READY_SECONDS = 120
-
-
-def shipped() -> pytest.MarkDecorator:
-    """Parametrize ``project`` with the combinations whose image is built and run here."""
-    return pytest.mark.parametrize(
-        "project",
-        [c for c in combinations() if c.id in SHIPPED],
-        ids=lambda c: c.id,
-        indirect=True,
-    )
 
 
 @dataclass(frozen=True)
@@ -135,7 +125,7 @@ def api(image: Image, database: Database) -> Iterator[tuple[str, str]]:
         docker("rm", "--force", name, check=False)
 
 
-@shipped()
+@with_projects(SHIPPED)
 def test_image_runs_as_non_root_and_holds_only_the_service(
     image: Image, record_property: Any
 ) -> None:
@@ -153,7 +143,7 @@ def test_image_runs_as_non_root_and_holds_only_the_service(
     assert inside[1:] == [], f"the image holds what it should not: {inside[1:]}"
 
 
-@shipped()
+@with_projects(SHIPPED)
 def test_image_passes_the_render_e2e_suite(
     image: Image, api: tuple[str, str], uv_cache: Path, record_property: Any
 ) -> None:
@@ -197,7 +187,7 @@ def waiting_on_a_lock(connection: psycopg.Connection[Any]) -> int:
     return int(row[0]) if row else 0
 
 
-@shipped()
+@with_projects(SHIPPED)
 def test_sigterm_under_load_drops_no_request_in_flight(
     image: Image, database: Database, api: tuple[str, str], record_property: Any
 ) -> None:
@@ -240,7 +230,7 @@ def test_sigterm_under_load_drops_no_request_in_flight(
     assert logs.count("Application shutdown complete") == WORKERS, logs
 
 
-@shipped()
+@with_projects(SHIPPED)
 def test_compose_brings_the_service_up(image: Image, shared_dir: Path) -> None:
     project = image.project
     port = free_port()
@@ -269,7 +259,7 @@ def test_compose_brings_the_service_up(image: Image, shared_dir: Path) -> None:
             )  # fmt: skip
 
 
-@shipped()
+@with_projects(SHIPPED)
 def test_a_build_without_uv_lock_stops_and_says_to_run_make_lock(
     image: Image, tmp_path: Path
 ) -> None:

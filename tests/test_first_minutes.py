@@ -25,8 +25,8 @@ from urllib.request import urlopen
 
 import pytest
 
-from tests.conftest import Project, exclusive, git_status
-from tests.matrix import combinations, interpreter_for
+from tests.conftest import Project, exclusive, git_status, with_projects
+from tests.matrix import interpreter_for
 from tests.rendering import project_env
 
 pytestmark = pytest.mark.slow
@@ -102,12 +102,7 @@ def make_dev(project: Project, env: dict[str, str]) -> Iterator[str]:
             stop(server)
 
 
-@pytest.mark.parametrize(
-    "project",
-    [c for c in combinations() if c.id in SESSIONS],
-    ids=lambda c: c.id,
-    indirect=True,
-)
+@with_projects(SESSIONS)
 def test_readme_session_works_against_make_dev_and_git_stays_clean(
     project: Project, uv_cache: Path
 ) -> None:

@@ -12,24 +12,12 @@ import re
 from typing import Any
 
 import kubernetes_validate
-import pytest
 import yaml
 
-from tests.conftest import Project
-from tests.matrix import combinations
+from tests.conftest import Project, with_projects
 
 KUBERNETES_VERSION = "1.33.0"
 CHECKED = ("async-auth-github", "sync-noauth-gitlab")
-
-
-def checked() -> pytest.MarkDecorator:
-    """Parametrize ``project`` with the combinations whose manifests are checked."""
-    return pytest.mark.parametrize(
-        "project",
-        [c for c in combinations() if c.id in CHECKED],
-        ids=lambda c: c.id,
-        indirect=True,
-    )
 
 
 def manifests(project: Project) -> dict[str, dict[str, Any]]:
@@ -56,7 +44,7 @@ def dockerfile_value(project: Project, instruction: str) -> str:
     return values[-1]
 
 
-@checked()
+@with_projects(CHECKED)
 def test_manifests_are_valid_kubernetes_resources(project: Project) -> None:
     folder = project.path / "deploy" / "kubernetes"
     kustomization = yaml.safe_load((folder / "kustomization.yaml").read_text("utf-8"))
@@ -76,7 +64,7 @@ def test_manifests_are_valid_kubernetes_resources(project: Project) -> None:
     }  # fmt: skip
 
 
-@checked()
+@with_projects(CHECKED)
 def test_no_secret_value_is_in_the_repository(project: Project) -> None:
     folder = project.path / "deploy" / "kubernetes"
     kinds = {yaml.safe_load(path.read_text("utf-8")).get("kind") for path in folder.glob("*.yaml")}
@@ -94,7 +82,7 @@ def test_no_secret_value_is_in_the_repository(project: Project) -> None:
         } in sources
 
 
-@checked()
+@with_projects(CHECKED)
 def test_probes_port_and_commands_match_the_app_and_its_image(project: Project) -> None:
     resources = manifests(project)
     api, migrate = container(resources["Deployment"]), container(resources["Job"])
@@ -117,7 +105,7 @@ def test_probes_port_and_commands_match_the_app_and_its_image(project: Project) 
     assert "/usr/local/bin/migrate" in migrate_script
 
 
-@checked()
+@with_projects(CHECKED)
 def test_pods_roll_safely_and_drain_before_they_are_killed(project: Project) -> None:
     resources = manifests(project)
     deployment = resources["Deployment"]

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LOCAL_PIPELINE_PROPERTY, Project
+from tests.conftest import LOCAL_PIPELINE_PROPERTY, Project, with_projects
 from tests.matrix import combinations, interpreter_for
 from tests.pipelines import (
     PINNED,
@@ -279,12 +279,7 @@ def junit_spelling(nodeid: str) -> str:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize(
-    "project",
-    [c for c in combinations() if c.id in LOCAL_RUNS],
-    indirect=True,
-    ids=lambda c: c.id,
-)
+@with_projects(LOCAL_RUNS)
 def test_pipeline_runs_green_locally(
     project: Project, uv_cache: Path, postgres: Any, record_property: Any
 ) -> None:
