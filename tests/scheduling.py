@@ -19,7 +19,6 @@ WEIGHTS = {
     "test_pipeline_runs_green_locally": 4,
     "test_rendered_project_passes_its_own_checks": 2,
     "test_template_fix_reaches_the_project_and_its_suite_passes": 2,
-    "test_changing_an_answer_during_update_swaps_the_files_and_the_suite_passes": 2,
 }
 SLOW_WEIGHT = 1
 

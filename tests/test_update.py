@@ -124,6 +124,18 @@ def assert_suite_passes(project: Path, env: dict[str, str]) -> None:
     assert suite.returncode == 0, suite.explain()
 
 
+def assert_lock_holds_and_unit_layer_passes(project: Path, env: dict[str, str]) -> None:
+    """CI's ``make setup`` (``uv sync --locked``: a lock that no longer fits pyproject.toml
+    fails it) and the unit layer, where the fix's own test lives.
+
+    An updated project whose files equal a fresh render's, byte for byte, runs that render's
+    suite; the rendered-suite tests run every combination's whole suite already, so the update
+    scenarios run it in full once (the default answers' template fix), not once each.
+    """
+    unit = make(project, "test-unit", env | {"CI": "true"})
+    assert unit.returncode == 0, unit.explain()
+
+
 # 1 and 7 -----------------------------------------------------------------------------------------
 
 DB_AUTH = [
@@ -142,13 +154,10 @@ def test_template_fix_reaches_the_project_and_its_suite_passes(
     uv_cache: Path,
     postgres: Any,
 ) -> None:
-    """1, 7: v0.2.0 -> v0.2.1 brings the fix and its test; the whole suite passes after."""
-    project = copy_project(
-        template_repo,
-        tmp_path / "service",
-        {"db_mode": db_mode, "use_auth": use_auth, "ci": "none"},
-        CURRENT,
-    )
+    """1, 7: v0.2.0 -> v0.2.1 brings the fix and its test, and leaves exactly a fresh v0.2.1
+    render; its suite passes after (whole for the default answers, see below for the rest)."""
+    answers = {"db_mode": db_mode, "use_auth": use_auth, "ci": "none"}
+    project = copy_project(template_repo, tmp_path / "service", answers, CURRENT)
     before = hook_state(project)
 
     update_project(project)
@@ -159,8 +168,14 @@ def test_template_fix_reaches_the_project_and_its_suite_passes(
     assert_clean_merge(project)
     assert_hook_left_git_and_env_alone(project, before)
     assert git(project, "rev-list", "--count", "HEAD").strip() == "1"
+    fresh = copy_project(template_repo, tmp_path / "fresh" / "service", answers, FIXED)
+    assert visible_files(project) == visible_files(fresh)
     name = f"fix_{db_mode}_{'auth' if use_auth else 'noauth'}"
-    assert_suite_passes(project, suite_env(project, uv_cache, postgres, name))
+    env = suite_env(project, uv_cache, postgres, name)
+    if db_mode == default("db_mode") and use_auth == default("use_auth"):
+        assert_suite_passes(project, env)
+    else:
+        assert_lock_holds_and_unit_layer_passes(project, env)
 
 
 # 2 -----------------------------------------------------------------------------------------------
@@ -376,7 +391,7 @@ ANSWER_CHANGES = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("before", "after", "appear", "vanish"), ANSWER_CHANGES)
-def test_changing_an_answer_during_update_swaps_the_files_and_the_suite_passes(
+def test_changing_an_answer_during_update_swaps_the_files_and_relocks(
     before: dict[str, Any],
     after: dict[str, Any],
     appear: list[str],
@@ -386,7 +401,8 @@ def test_changing_an_answer_during_update_swaps_the_files_and_the_suite_passes(
     uv_cache: Path,
     postgres: Any,
 ) -> None:
-    """5: exactly the new choice's files (those of a fresh render with it), then a green suite."""
+    """5: exactly the new choice's files (those of a fresh render with it, lock included); the
+    lock holds in CI and the unit layer passes."""
     project = copy_project(template_repo, tmp_path / "service", before, CURRENT)
     assert not [path for path in appear if (project / path).exists()]
     assert all((project / path).exists() for path in vanish)
@@ -403,7 +419,7 @@ def test_changing_an_answer_during_update_swaps_the_files_and_the_suite_passes(
     assert_clean_merge(project)
     assert_hook_left_git_and_env_alone(project, before_update)
     name = "answer_" + "_".join(f"{k}_{v}" for k, v in after.items()).lower()
-    assert_suite_passes(project, suite_env(project, uv_cache, postgres, name))
+    assert_lock_holds_and_unit_layer_passes(project, suite_env(project, uv_cache, postgres, name))
 
 
 # 6 -----------------------------------------------------------------------------------------------
