@@ -18,6 +18,7 @@ from tests.conftest import RESULT_PROPERTY
 PHASES = {
     "tests.test_rendered_suite": "renders and waits of the rendered suites",
     "tests.test_mutations": "planted bugs",
+    "tests.test_mutation_score": "mutation score gate (make mutate)",
     "tests.test_update": "copier update scenarios",
     "tests.test_containers": "containers",
 }

@@ -33,6 +33,8 @@ NO_TIMEOUT = "no timeout: only an SMTP server that hangs could tell"
 ROUNDING = (
     "another rounding mode: whole-cent prices less 10% never end in half a cent, where modes differ"
 )
+FALSY = "None for False: the flag is only ever tested for truth"
+NEVER_READS = "receive=None for a problem response: a JSON response never reads the request"
 EQUIVALENT = {
     "dependencies.x_get_app_settings__mutmut_1": "cast(None, ...): cast does nothing at run time",
     "auth.dependencies.x_unauthorized__mutmut_8": HEADER_CASE,
@@ -55,6 +57,16 @@ EQUIVALENT = {
     "notifications.xǁSmtpEmailSenderǁ_connect__mutmut_10": NO_TIMEOUT,
     "notifications.xǁSmtpEmailSenderǁ_connect__mutmut_14": NO_TIMEOUT,
     "notifications.xǁSmtpEmailSenderǁ_connect__mutmut_17": NO_TIMEOUT,
+    "migration_lock.x_wait_for_migration_lock__mutmut_7": (
+        "SQL keywords in lower case: PostgreSQL reads them alike"
+    ),
+    "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_12": FALSY,
+    "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_54": NEVER_READS,
+    "problems.xǁTooLargeAsProblemǁ__call____mutmut_12": FALSY,
+    "problems.xǁTooLargeAsProblemǁ__call____mutmut_54": NEVER_READS,
+    "problems.xǁTooLargeAsProblemǁ__call____mutmut_40": (
+        'b"XXXX" for a missing content type: neither b"" nor it is a problem media type'
+    ),
 }
 RESULT = re.compile(r"^\s*(?P<name>[\w.ǁ]+): (?P<status>.+)$")
 

@@ -83,6 +83,17 @@ async def test_a_signup_under_a_lowered_limit_still_succeeds(
     assert response.status_code == 201
 
 
+async def test_an_invalid_signup_under_the_limit_is_a_422_problem_not_a_413(
+    app_with: Callable[..., FastAPI],
+) -> None:
+    # A freshly built app: its exception handlers are registered in this test, not a fixture's.
+    async with serve(app_with(max_request_body_bytes=1024)) as client:
+        response = await client.post(SIGNUP, json=user_payload() | {"email": "not-an-email"})
+    assert response.status_code == 422
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert response.json()["detail"] == "Invalid input: body.email"
+
+
 async def test_without_configured_origins_no_cors_headers_are_sent(client: AsyncClient) -> None:
     response = await client.options(ORDERS, headers=preflight(ORIGIN))
     assert "access-control-allow-origin" not in response.headers
