@@ -35,8 +35,10 @@ ROUNDING = (
 )
 FALSY = "None for False: the flag is only ever tested for truth"
 NEVER_READS = "receive=None for a problem response: a JSON response never reads the request"
+CAST = "cast(None, ...): cast does nothing at run time"
 EQUIVALENT = {
-    "dependencies.x_get_app_settings__mutmut_1": "cast(None, ...): cast does nothing at run time",
+    "dependencies.x_get_app_settings__mutmut_1": CAST,
+    "auth.rate_limit.x_get_login_rate_limiter__mutmut_1": CAST,
     "auth.dependencies.x_unauthorized__mutmut_8": HEADER_CASE,
     "auth.dependencies.x_unauthorized__mutmut_9": HEADER_CASE,
     "auth.security.x_create_access_token__mutmut_3": (
@@ -60,6 +62,7 @@ EQUIVALENT = {
     "migration_lock.x_wait_for_migration_lock__mutmut_7": (
         "SQL keywords in lower case: PostgreSQL reads them alike"
     ),
+    "logs.x__renderers__mutmut_6": "show_locals=None: falsy, so no locals, as with False",
     "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_12": FALSY,
     "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_54": NEVER_READS,
     "problems.xǁTooLargeAsProblemǁ__call____mutmut_12": FALSY,

@@ -6,9 +6,9 @@ copy's own suite must fail with a failed test: not pass, not crash at collection
 
 These cover what mutmut (tests/test_mutation_score.py) does not mutate: route handlers (mutmut
 leaves decorated functions alone), main.py and db.py (left out as wiring), the modules not yet
-mutated (logs, metrics, tracing, the login rate limiter), module-level constants and
-annotations, and bugs no mutmut operator makes (an added argument, a removed line). A dropped
-security header or a problem without its request id, bugs of mutated functions, went to mutmut.
+mutated (metrics, tracing), module-level constants and annotations, and bugs no mutmut
+operator makes (an added argument, a removed line or condition). A dropped security header or a
+problem without its request id, bugs of mutated functions, went to mutmut.
 """
 
 from __future__ import annotations
