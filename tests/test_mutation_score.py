@@ -63,14 +63,22 @@ EQUIVALENT = {
         "SQL keywords in lower case: PostgreSQL reads them alike"
     ),
     "logs.x__renderers__mutmut_6": "show_locals=None: falsy, so no locals, as with False",
+    "tracing.x_tracing_requested__mutmut_8": (
+        'an unset OTEL_SDK_DISABLED read as "XXXX" instead of "": neither is "true"'
+    ),
     "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_12": FALSY,
-    "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_54": NEVER_READS,
+    "problems.xǁUnhandledErrorMiddlewareǁ__call____mutmut_29": NEVER_READS,
+    "problems.x_answer_unhandled_error__mutmut_27": NEVER_READS,
     "problems.xǁTooLargeAsProblemǁ__call____mutmut_12": FALSY,
-    "problems.xǁTooLargeAsProblemǁ__call____mutmut_54": NEVER_READS,
-    "problems.xǁTooLargeAsProblemǁ__call____mutmut_40": (
+    "problems.xǁTooLargeAsProblemǁ__call____mutmut_30": NEVER_READS,
+    "problems.x_answer_too_large__mutmut_12": NEVER_READS,
+    "problems.x_is_problem__mutmut_17": (
         'b"XXXX" for a missing content type: neither b"" nor it is a problem media type'
     ),
 }
+# A mutant the tests fail on, or never finish with (mutmut's "timeout": a hang is noticed too,
+# and mutmut's own score counts it as killed).
+DETECTED = ("killed", "timeout")
 RESULT = re.compile(r"^\s*(?P<name>[\w.ǁ]+): (?P<status>.+)$")
 
 
@@ -98,7 +106,7 @@ def by_module(statuses: dict[str, str]) -> dict[str, dict[str, int]]:
         module = name.split(".x", 1)[0]
         counts = table.setdefault(module, Counter())
         counts["mutants"] += 1
-        counts["killed" if status == "killed" else "survived"] += 1
+        counts["killed" if status in DETECTED else "survived"] += 1
     return {module: dict(counts) for module, counts in sorted(table.items())}
 
 
@@ -119,7 +127,7 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
     )
     assert mutate.returncode == 0, mutate.explain()
     statuses = results(copy, env)
-    survivors = sorted(name for name, status in statuses.items() if status != "killed")
+    survivors = sorted(name for name, status in statuses.items() if status not in DETECTED)
     killed = len(statuses) - len(survivors)
     record_property(
         MUTATION_PROPERTY,
@@ -153,5 +161,5 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
     )
     assert statuses, f"make mutate made no mutant in {target}:\n{mutate.explain()}"
     # An entry for a mutant this render has must still survive: otherwise it was no equivalent.
-    stale = [name for name in EQUIVALENT if statuses.get(name) == "killed"]
+    stale = [name for name in EQUIVALENT if statuses.get(name) in DETECTED]
     assert not stale, f"killed now, so not equivalent: remove from EQUIVALENT: {stale}"

@@ -5,9 +5,9 @@ render (the default one, and the sync render without auth, whose test code diffe
 copy's own suite must fail with a failed test: not pass, not crash at collection.
 
 These cover what mutmut (tests/test_mutation_score.py) does not mutate: route handlers (mutmut
-leaves decorated functions alone), main.py and db.py (left out as wiring), the modules not yet
-mutated (metrics, tracing), module-level constants and annotations, and bugs no mutmut
-operator makes (an added argument, a removed line or condition). A dropped security header or a
+leaves decorated functions alone), main.py and db.py (left out as wiring), module-level
+constants and annotations, and bugs no mutmut operator makes (an added argument, a removed line
+or condition). A dropped security header or a
 problem without its request id, bugs of mutated functions, went to mutmut.
 """
 
