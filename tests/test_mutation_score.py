@@ -137,6 +137,7 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
                 "mutants": len(statuses),
                 "killed": killed,
                 "equivalent": len([name for name in survivors if name in EQUIVALENT]),
+                "timeouts": len([s for s in statuses.values() if s == "timeout"]),
                 "seconds": mutate.seconds,
                 "modules": by_module(statuses),
             }
@@ -161,5 +162,6 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
     )
     assert statuses, f"make mutate made no mutant in {target}:\n{mutate.explain()}"
     # An entry for a mutant this render has must still survive: otherwise it was no equivalent.
-    stale = [name for name in EQUIVALENT if statuses.get(name) in DETECTED]
+    # Only "killed" proves it: a reviewed survivor may time out on a loaded machine.
+    stale = [name for name in EQUIVALENT if statuses.get(name) == "killed"]
     assert not stale, f"killed now, so not equivalent: remove from EQUIVALENT: {stale}"

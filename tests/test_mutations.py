@@ -7,8 +7,8 @@ copy's own suite must fail with a failed test: not pass, not crash at collection
 These cover what mutmut (tests/test_mutation_score.py) does not mutate: route handlers (mutmut
 leaves decorated functions alone), main.py and db.py (left out as wiring), module-level
 constants and annotations, and bugs no mutmut operator makes (an added argument, a removed line
-or condition). A dropped security header or a
-problem without its request id, bugs of mutated functions, went to mutmut.
+or condition). A dropped security header and a problem without its request id, bugs of mutated
+functions, went to mutmut.
 """
 
 from __future__ import annotations

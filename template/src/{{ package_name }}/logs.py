@@ -133,13 +133,11 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         logging.getLogger(name).disabled = True
 
 
-{% if use_auth -%}
 def bind_user_id(user_id: int) -> None:
     """Name the caller in every later log line of this request, the access line included."""
     structlog.contextvars.bind_contextvars(user_id=user_id)
 
 
-{% endif -%}
 class AccessLogMiddleware:
     """One line per request: method, route template, status, duration, request and user id.
 
