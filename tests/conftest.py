@@ -292,7 +292,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for score in sorted(_mutation_scores, key=lambda s: s["combination"]):
         terminalreporter.write_line(
             f"mutation score of {score['combination']}: {score['killed']}/{score['mutants']} killed"
-            f" ({100 * score['killed'] / score['mutants']:.1f}%), {score['equivalent']} reviewed"
+            f" ({100 * score['killed'] / score['mutants']:.1f}%; {score['type_checked']} of them by"
+            f" mypy, before any test), {score['equivalent']} reviewed"
             f" equivalent, {score['seconds']:.0f}s; per module (mutants/killed/survived): "
             + ", ".join(
                 f"{module} {c.get('mutants', 0)}/{c.get('killed', 0)}/{c.get('survived', 0)}"

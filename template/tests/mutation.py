@@ -75,12 +75,18 @@ def drop(server_url: str, base: str) -> None:
             )
 
 
+# What `mutmut results` calls a mutant that something noticed: a failing test, a test run that
+# never ended, or mypy --strict rejecting it (`type_check_command` in pyproject.toml).
+CAUGHT = ("killed", "timeout", "caught by type check")
+
+
 def survivors() -> list[str]:
     """The names of the mutants the last run left alive (or could not judge)."""
     listed = subprocess.run(  # noqa: S603 (our own command line)
         [MUTMUT, "results"], capture_output=True, text=True, check=True
     ).stdout.splitlines()
-    return [line.split(":")[0].strip() for line in listed if ":" in line]
+    statuses = dict(line.strip().split(": ", 1) for line in listed if ": " in line)
+    return [name for name, status in statuses.items() if status not in CAUGHT]
 
 
 def report() -> int:
