@@ -148,7 +148,8 @@ class UnhandledErrorMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
+        # Annotated: `make mutate`'s None-for-False mutant then fails mypy instead of surviving.
+        started: bool = False
 
         async def send_tracking_start(message: Message) -> None:
             nonlocal started
@@ -207,7 +208,7 @@ class TooLargeAsProblem:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        replaced = False
+        replaced: bool = False  # annotated like `started` above
 
         async def send_as_problem(message: Message) -> None:
             nonlocal replaced
