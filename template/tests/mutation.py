@@ -23,8 +23,9 @@ from psycopg import sql
 
 from tests import postgres
 
-# Concurrent mutants, plus mutmut's own process, which runs the suite first to time the tests.
-CHILDREN = os.cpu_count() or 2
+# Concurrent mutants, one more than the cores: each waits on PostgreSQL part of its time. Plus
+# mutmut's own process, which runs the suite first to time the tests.
+CHILDREN = (os.cpu_count() or 2) + 1
 SLOTS = CHILDREN + 1
 LOCKS = Path(tempfile.gettempdir())
 # The mutmut of this environment, by its full path.
