@@ -28,10 +28,10 @@ from tests import postgres
 CHILDREN = (os.cpu_count() or 2) + 1
 SLOTS = CHILDREN + 1
 LOCKS = Path(tempfile.gettempdir())
-# The mutmut of this environment, by its full path; its type check runs `mypy` from PATH, so
-# this environment's tools come first there.
-MUTMUT = str(Path(sys.executable).with_name("mutmut"))
-TOOLS = str(Path(sys.executable).parent)
+# This environment's tools: mutmut by its full path, and first on PATH for the `mypy` that
+# mutmut's type check runs by name.
+TOOLS = Path(sys.executable).parent
+MUTMUT = str(TOOLS / "mutmut")
 _held: dict[int, tuple[int, IO[str]]] = {}
 
 
@@ -114,7 +114,7 @@ def main() -> int:
         try:
             command = [MUTMUT, "run", "--max-children", str(CHILDREN), *sys.argv[1:]]
             # The options are the developer's own, from the command line.
-            path = os.pathsep.join([TOOLS, os.environ.get("PATH", os.defpath)])
+            path = os.pathsep.join([str(TOOLS), os.environ.get("PATH", os.defpath)])
             env = {"TEST_DATABASE_URL": url, "PATH": path}
             return subprocess.call(command, env=os.environ | env)  # noqa: S603
         finally:
