@@ -7,6 +7,8 @@ user to type, and they work against any Docker-compatible API (Docker, Podman's 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import socket
 import subprocess
 import time
@@ -17,6 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 import pytest
 
@@ -25,6 +28,11 @@ NO_DOCKER_HINT = (
     "start Docker, or point DOCKER_HOST at a Docker-compatible API (e.g. `podman system "
     "service`); on a machine without either, .ci/run starts one with ../shared/containers/up"
 )
+# .ci/run may start that engine in the background, beside the suite's first tests (the local
+# pipeline runs need no Docker): its first start on a machine takes minutes. This variable then
+# names the file where the engine's `export NAME=value` lines appear once it answers, and
+# `<file>.failed` appears instead if it cannot start.
+BACKGROUND_ENGINE_ENV = "META_DOCKER_ENGINE_ENV"
 
 
 def docker(
@@ -44,9 +52,30 @@ def docker(
     return done
 
 
+def wait_for_background_engine(env_file: Path, timeout: float) -> str | None:
+    """Wait for the background engine, then take its variables into this process's environment
+    (and so into every command it starts from now on); why not, if it did not start."""
+    failed = env_file.with_name(env_file.name + ".failed")
+    deadline = time.monotonic() + timeout
+    while not env_file.exists():
+        if failed.exists():
+            return f"the Docker engine .ci/run started failed (see its output): {NO_DOCKER_HINT}"
+        if time.monotonic() > deadline:
+            return f"the Docker engine .ci/run started did not answer within {timeout:.0f}s"
+        time.sleep(1)
+    for line in env_file.read_text(encoding="utf-8").splitlines():
+        name, _, value = line.removeprefix("export ").partition("=")
+        if value:
+            os.environ[name] = shlex.split(value)[0]
+    return None
+
+
 @cache
 def docker_problem() -> str | None:
     """Why no Docker API can be used here, or None when one answers."""
+    engine_env = os.environ.get(BACKGROUND_ENGINE_ENV)
+    if engine_env and (problem := wait_for_background_engine(Path(engine_env), 900)):
+        return problem
     try:
         done = subprocess.run(
             ["docker", "version", "--format", "{{.Server.APIVersion}}"],
