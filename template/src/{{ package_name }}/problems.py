@@ -102,7 +102,9 @@ def allowed_methods(request: Request) -> str:
 async def http_problem(request: Request, error: Exception) -> Response:
     """`HTTPException` (ours, and the router's 404 and 405) as a problem."""
     assert isinstance(error, HTTPException)  # noqa: S101 (registered for this type only)
-    detail = error.detail if isinstance(error.detail, str) else title_of(error.status_code)
+    # Starlette types it `str`; FastAPI's subclass lets a route pass any JSON value.
+    given: object = error.detail
+    detail = given if isinstance(given, str) else title_of(error.status_code)
     headers = dict(error.headers or {})
     if error.status_code == 405:
         headers["Allow"] = allowed_methods(request)
