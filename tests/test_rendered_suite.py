@@ -106,19 +106,18 @@ def test_rendered_project_passes_its_own_checks(
             f"{combination.python_version} would select one"
         )
     junit, coverage_json = project.artifacts / "junit.xml", project.artifacts / "coverage.json"
+    takes_embedded = combination.id == EMBEDDED_PROVIDER
     # Asked before the environment is built: where .ci/run starts a Docker engine in the
     # background, this waits for it and takes its variables into the environment below.
-    docker_found = docker_problem() is None
+    docker_answers = not takes_embedded and docker_problem() is None
     env = project_env(
         interpreter,
         uv_cache,
         project.artifacts,
         PYTEST_ADDOPTS=f"--junitxml={junit} --cov-report=json:{coverage_json}",
     )
-    takes_embedded = combination.id == EMBEDDED_PROVIDER
     if takes_embedded:
         env["DOCKER_HOST"] = NO_DOCKER_HOST
-    docker_answers = not takes_embedded and docker_found
     takes_testcontainers = docker_answers and combination.id in OWN_PROVIDER
     if combination != default_combination() and not (takes_testcontainers or takes_embedded):
         env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
