@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -179,3 +180,15 @@ def visible_files(project: Path) -> dict[str, bytes]:
         for name in sorted(set(listing.split("\0")))
         if name and (project / name).is_file()
     }
+
+
+def comparable_files(project: Path) -> dict[str, bytes]:
+    """``visible_files``, with ``uv.lock`` reduced to what the template decides: the packages it
+    locks, by name. Which release of each it pins depends on when it was resolved, and the
+    registry moves during a session: an updated project keeps the pins of its first lock, a fresh
+    render minutes later may get newer ones. ``uv sync --locked`` checks that a lock fits."""
+    files = visible_files(project)
+    if "uv.lock" in files:
+        lock = tomllib.loads(files["uv.lock"].decode("utf-8"))
+        files["uv.lock"] = "\n".join(sorted(p["name"] for p in lock.get("package", []))).encode()
+    return files

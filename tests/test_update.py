@@ -31,6 +31,7 @@ from tests.template_repo import (
     README_NEW,
     TemplateRepo,
     build_template_repo,
+    comparable_files,
     copy_project,
     git,
     recorded_answers,
@@ -128,9 +129,10 @@ def assert_lock_holds_and_unit_layer_passes(project: Path, env: dict[str, str]) 
     """CI's ``make setup`` (``uv sync --locked``: a lock that no longer fits pyproject.toml
     fails it) and the unit layer, where the fix's own test lives.
 
-    An updated project whose files equal a fresh render's, byte for byte, runs that render's
-    suite; the rendered-suite tests run every combination's whole suite already, so the update
-    scenarios run it in full once (the default answers' template fix), not once each.
+    An updated project whose files equal a fresh render's (its lock's packages included) runs
+    that render's suite; the rendered-suite tests run every combination's whole suite already,
+    so the update scenarios run it in full once (the default answers' template fix), not once
+    each.
     """
     unit = make(project, "test-unit", env | {"CI": "true"})
     assert unit.returncode == 0, unit.explain()
@@ -169,7 +171,7 @@ def test_template_fix_reaches_the_project_and_its_suite_passes(
     assert_hook_left_git_and_env_alone(project, before)
     assert git(project, "rev-list", "--count", "HEAD").strip() == "1"
     fresh = copy_project(template_repo, tmp_path / "fresh" / "service", answers, FIXED)
-    assert visible_files(project) == visible_files(fresh)
+    assert comparable_files(project) == comparable_files(fresh)
     name = f"fix_{db_mode}_{'auth' if use_auth else 'noauth'}"
     env = suite_env(project, uv_cache, postgres, name)
     if db_mode == default("db_mode") and use_auth == default("use_auth"):
@@ -354,7 +356,7 @@ def test_updated_project_equals_a_fresh_render_of_that_version(
     update_project(updated)
     fresh = copy_project(template_repo, tmp_path / "fresh" / "service", answers, FIXED)
 
-    assert visible_files(updated) == visible_files(fresh)
+    assert comparable_files(updated) == comparable_files(fresh)
     assert MIGRATION_SAYS not in capfd.readouterr().err, "a migration ran without crossing v0.2.0"
 
 
@@ -415,7 +417,7 @@ def test_changing_an_answer_during_update_swaps_the_files_and_relocks(
     answers = recorded_answers(project)
     assert all(answers[name] == value for name, value in after.items())
     fresh = copy_project(template_repo, tmp_path / "fresh" / "service", before | after, FIXED)
-    assert visible_files(project) == visible_files(fresh)
+    assert comparable_files(project) == comparable_files(fresh)
     assert_clean_merge(project)
     assert_hook_left_git_and_env_alone(project, before_update)
     name = "answer_" + "_".join(f"{k}_{v}" for k, v in after.items()).lower()
@@ -493,7 +495,7 @@ def test_migration_without_edits_gives_a_fresh_v0_2_0_render(
     fresh = copy_project(template_repo, tmp_path / "fresh" / "service", {}, CURRENT)
 
     assert "had no edits of yours" in capfd.readouterr().err
-    assert visible_files(project) == visible_files(fresh)
+    assert comparable_files(project) == comparable_files(fresh)
 
 
 @pytest.mark.slow
