@@ -31,6 +31,12 @@ def test_weight_ranks_pipelines_over_suites_over_slow_over_fast() -> None:
     assert len(set(weights)) == len(weights)
 
 
+def test_the_mutation_gate_starts_with_the_pipeline_runs() -> None:
+    gate = FakeItem("test_every_mutant_is_killed_or_a_reviewed_equivalent", slow=True)
+    pipeline = FakeItem("test_pipeline_runs_green_locally", slow=True)
+    assert weight(gate) == weight(pipeline)  # type: ignore[arg-type]
+
+
 def test_each_worksteal_slice_starts_with_long_work() -> None:
     fast = [FakeItem(f"test_fast_{i}") for i in range(7)]
     long = [FakeItem("test_pipeline_runs_green_locally", slow=True) for _ in range(2)]
