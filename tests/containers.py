@@ -28,13 +28,13 @@ NO_DOCKER_HINT = (
     "start Docker, or point DOCKER_HOST at a Docker-compatible API (e.g. `podman system "
     "service`); on a machine without either, .ci/run starts one with ../shared/containers/up"
 )
-# .ci/run may start that engine in the background, beside the suite's first tests (the local
-# pipeline runs need no Docker): its first start on a machine takes minutes. This variable then
-# names the file where the engine's `export NAME=value` lines appear once it answers, and
-# `<file>.failed` appears instead if it cannot start. A process sees the engine from its first
-# `docker_problem()` on: a render's suite started before that in the same worker (a pipeline
-# run, an update scenario, a planted bug) runs as on a machine without Docker, and skips its
-# Docker provider test. `tests/test_rendered_suite.py` checks that path in every combination.
+# .ci/run may start that engine in the background, beside the suite's first tests (the mutation
+# gates and the local pipeline runs need no Docker): its first start on a machine takes minutes.
+# This variable then names the file where the engine's `export NAME=value` lines appear once it
+# answers, and `<file>.failed` appears instead if it cannot start. A process sees the engine from
+# its first `docker_problem()` on: a render's suite started before that in the same worker (a
+# pipeline run, an update scenario, a planted bug) runs as on a machine without Docker, and skips
+# its Docker provider test. `tests/test_rendered_suite.py` checks that path in every combination.
 BACKGROUND_ENGINE_ENV = "META_DOCKER_ENGINE_ENV"
 # Counted from the engine's start (its file's folder is made then), the same for every worker.
 BACKGROUND_ENGINE_WAIT = 900.0

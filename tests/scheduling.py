@@ -1,13 +1,13 @@
 """Longest work first: the order in which the meta suite hands tests to its workers.
 
-With two workers, a rendered suite or a local pipeline run (a minute or more each) that starts
-last leaves the other worker idle until it ends. Sorted longest first, the short checks fill the
-gaps at the end instead (the longest-processing-time rule). `--dist worksteal` hands each worker
-a contiguous slice of the list and lets an idle one steal from the *end* of another's queue, but
-never its last two tests: sorted alone, every long test would sit in the first worker's slice,
-run one after another there, and the other worker would steal only short ones, then stop. So
-the sorted list is dealt round-robin, one slice per worker, each slice longest first. Both sorts
-are stable: within a weight, pytest's own order, which groups the tests of one render, stays.
+With two workers, a mutation gate, a local pipeline run or a rendered suite (a minute or more each)
+that starts last leaves the other worker idle until it ends. Sorted longest first, the short checks
+fill the gaps at the end instead (the longest-processing-time rule). `--dist worksteal` hands each
+worker a contiguous slice of the list and lets an idle one steal from the *end* of another's queue,
+but never its last two tests: sorted alone, every long test would sit in the first worker's slice,
+run one after another there, and the other worker would steal only short ones, then stop. So the
+sorted list is dealt round-robin, one slice per worker, each slice longest first. Both sorts are
+stable: within a weight, pytest's own order, which groups the tests of one render, stays.
 """
 
 from __future__ import annotations

@@ -17,7 +17,15 @@ import psycopg
 import pytest
 
 from tests.conftest import NO_COMBINATION, ProvidedServer, database_url, provided_server
-from tests.matrix import PYTHON, REPO_ROOT, choice_questions, combinations, github_matrix, main
+from tests.matrix import (
+    PYTHON,
+    REPO_ROOT,
+    choice_questions,
+    combinations,
+    default,
+    github_matrix,
+    main,
+)
 from tests.pipelines import (
     EXPRESSION,
     PINNED,
@@ -130,6 +138,17 @@ def test_combination_job_runs_one_combination_on_its_python_and_a_postgres_servi
     assert job.commands == ['make test-one COMBO="$COMBO"']
     assert service_url_problems(job, "META_DATABASE_URL", test_database=False) == []
     assert "$(COMBO)" in RECIPES["test-one"]
+
+
+def test_jobs_of_no_combination_run_on_the_default_answers_python() -> None:
+    """The planted bugs, the mutation gate and the update scenarios render the default answers:
+    their job installs that Python (uv downloads none here), or they fail for want of it."""
+    wrong = {
+        job.id: job.python
+        for job in ci().jobs
+        if "test-one" not in job.make_targets and job.python != default(PYTHON)
+    }
+    assert not wrong, f"install Python {default(PYTHON)}, the default answer"
 
 
 def test_jobs_together_run_the_whole_meta_suite_once() -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from tests.scheduling import dealt, weight
+from tests.scheduling import WEIGHTS, dealt, weight
 
 
 @dataclass
@@ -35,6 +36,12 @@ def test_the_mutation_gate_starts_with_the_pipeline_runs() -> None:
     gate = FakeItem("test_every_mutant_is_killed_or_a_reviewed_equivalent", slow=True)
     pipeline = FakeItem("test_pipeline_runs_green_locally", slow=True)
     assert weight(gate) == weight(pipeline)  # type: ignore[arg-type]
+
+
+def test_every_weighed_name_is_a_meta_test() -> None:
+    """A renamed test must not leave its weight behind, silently back at the default."""
+    sources = [path.read_text(encoding="utf-8") for path in Path(__file__).parent.glob("test_*.py")]
+    assert [name for name in WEIGHTS if not any(f"def {name}(" in s for s in sources)] == []
 
 
 def test_each_worksteal_slice_starts_with_long_work() -> None:
