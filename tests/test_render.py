@@ -151,6 +151,17 @@ def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Projec
     assert (project.path / ".env").is_file()
 
 
+def test_every_tools_own_folder_is_gitignored(project: Project) -> None:
+    """A new user's `git status` stays empty after `make setup`, `lint` and `test`. The slow
+    lane sees it only for the folders its tools write inside the render: its mypy cache is
+    elsewhere (`MYPY_CACHE_DIR`, see conftest.py)."""
+    for folder in sorted(TOOL_DIRS - {".git"}):
+        ignored = subprocess.run(
+            ["git", "check-ignore", "-q", f"{folder}/x"], cwd=project.path, check=False
+        )
+        assert ignored.returncode == 0, f"{folder}/ is not gitignored"
+
+
 @pytest.mark.parametrize("name", ["Makefile", "README.md", "pyproject.toml", "alembic.ini"])
 def test_entry_points_exist(project: Project, name: str) -> None:
     """The files the README and CI rely on are rendered in every combination."""
