@@ -11,7 +11,6 @@ report` is `make mutate-report`: every mutant the tests let live, with its diff.
 """
 
 import fcntl
-import json
 import os
 import subprocess
 import sys
@@ -20,7 +19,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import IO
 
-import pytest
 from psycopg import sql
 
 from tests import postgres
@@ -35,22 +33,6 @@ LOCKS = Path(tempfile.gettempdir())
 TOOLS = Path(sys.executable).parent
 MUTMUT = str(TOOLS / "mutmut")
 _held: dict[int, tuple[int, IO[str]]] = {}
-
-
-# Each test's seconds in mutmut's first run of the suite, read once it exists (mutants/ is the
-# working directory): the forked processes inherit what their parent read.
-_durations: dict[str, float] = {}
-
-
-def recorded_seconds(item: pytest.Item) -> float:
-    """How long `item` took in mutmut's first run of the suite (0 before that run ends)."""
-    if not _durations:
-        try:
-            stats = json.loads(Path("mutmut-stats.json").read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            return 0.0
-        _durations.update(stats.get("duration_by_test", {}))
-    return _durations.get(item.nodeid, 0.0)
 
 
 def running(env: Mapping[str, str]) -> bool:
