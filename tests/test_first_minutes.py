@@ -36,6 +36,10 @@ README_BASE = "BASE=http://127.0.0.1:8000"
 # setup (a warm cache) and the embedded PostgreSQL's first initdb, on a busy machine.
 START_SECONDS = 300
 QUOTE = '{"plan":"pro","seats":12,"unit_price":"99.00","total":"1069.20"}'
+# What scripts/dev.py prints once its embedded PostgreSQL runs, before it migrates.
+EMBEDDED_STARTED = b"DATABASE_URL is not set: using the embedded PostgreSQL"
+# How long a stopped make dev may take to stop its PostgreSQL (a fast shutdown takes a second).
+POSTGRES_STOP_SECONDS = 30
 
 
 def try_it_block(readme: str) -> str:
@@ -137,3 +141,46 @@ def test_readme_session_works_against_make_dev_and_git_stays_clean(
     assert '"item":"pro","qty":12' in session.stdout, lines
     assert lines[-1] == QUOTE, lines
     assert status == "", f"make dev left files git would commit:\n{status}"
+
+
+@with_projects(SESSIONS[:1])
+def test_make_dev_stopped_while_starting_leaves_no_postgresql_running(
+    project: Project, uv_cache: Path
+) -> None:
+    """SIGTERM to make dev just after its embedded PostgreSQL started (while it migrates) stops
+    that server too. Left to its default, the signal kills the script before the exit handler
+    that stops the server, which then runs on with nobody to stop it."""
+    interpreter = interpreter_for(project.combination.python_version)
+    if interpreter is None:
+        pytest.skip(f"no Python {project.combination.python_version} here")
+    env = project_env(interpreter, uv_cache, project.artifacts, PORT=str(free_port()))
+    log = project.artifacts / "make-dev-stopped.log"
+    postmaster = project.path / ".dev-postgres" / "postmaster.pid"  # PostgreSQL's, while it runs
+
+    with exclusive(project), log.open("wb") as output:
+        server = subprocess.Popen(
+            ["make", "dev"],
+            cwd=project.path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + START_SECONDS
+            while EMBEDDED_STARTED not in log.read_bytes():
+                assert server.poll() is None, log.read_text()[-3000:]
+                assert time.monotonic() < deadline, log.read_text()[-3000:]
+                time.sleep(0.05)
+        finally:
+            stop(server)
+        # make itself exits at once; the script stops the server on its way out.
+        deadline = time.monotonic() + POSTGRES_STOP_SECONDS
+        while postmaster.exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
+        left_running = postmaster.exists()
+        if left_running:  # stop it, so that the failure leaves nothing behind
+            os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)
+
+    assert not left_running, f"make dev left its PostgreSQL running:\n{log.read_text()[-3000:]}"
