@@ -77,8 +77,8 @@ async def database_lifespan(settings: Settings) -> AsyncIterator[Database]:
         await database.engine.dispose()
 
 
-def get_database(request: Request) -> Database:
-    """The app's `Database`, from the lifespan state."""
+async def get_database(request: Request) -> Database:
+    """The app's `Database`, from the lifespan state (`async`: see `get_app_settings`)."""
     return cast(Database, request.state.database)
 
 

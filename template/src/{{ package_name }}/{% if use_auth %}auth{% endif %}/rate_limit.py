@@ -89,8 +89,11 @@ class LoginAttempt:
         await self.limiter.record_failure(self)
 
 
-def get_login_rate_limiter(request: Request) -> LoginRateLimiter:
-    """The app's limiter, made by its lifespan. A dependency, so a test can give itself a fresh one."""
+async def get_login_rate_limiter(request: Request) -> LoginRateLimiter:
+    """The app's limiter, made by its lifespan. A dependency, so a test can give itself a fresh one.
+
+    `async` for the reason `get_app_settings` gives.
+    """
     return cast(LoginRateLimiter, request.state.login_rate_limiter)
 
 
