@@ -129,8 +129,8 @@ MUTATIONS = (
     Mutation(
         "secret-keys-not-redacted",
         "logs.py",
-        "key: REDACTED if _is_secret(str(key)) else _redact(item)",
-        "key: _redact(item)",
+        "event_dict[key] = REDACTED",
+        "event_dict[key] = value",
     ),
     Mutation(
         "request-headers-logged",

@@ -7,14 +7,16 @@ has one shape. While a request is served, every line carries its `request_id`
 (asgi-correlation-id reads or makes it) and, once the caller is known, its `user_id`.
 """
 
+import json
 import logging
 import re
 import sys
 import time
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, TextIO
 
+import orjson
 import structlog
 from asgi_correlation_id import correlation_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -51,18 +53,48 @@ def _is_secret(key: str) -> bool:
     return SECRET_KEY_PATTERN.search(key) is not None
 
 
+# Values logged as they are, recognised by their exact type: the ABC check below is several
+# times slower, and the access line puts a handful of these on every request's path.
+SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _redact(value: Any) -> Any:
-    if isinstance(value, MutableMapping):
+    """A copy of `value` without secrets: in any mapping (read-only ones too, such as a
+    request's headers) and in the mappings that a list or tuple holds."""
+    if isinstance(value, Mapping):
         return {
             key: REDACTED if _is_secret(str(key)) else _redact(item) for key, item in value.items()
         }
+    if isinstance(value, list | tuple):
+        return [_redact(item) for item in value]
     return value
 
 
 def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
-    """Replace the value of every password-, token- or secret-like key, nested ones too."""
-    redacted: EventDict = _redact(event_dict)
-    return redacted
+    """Replace the value of every password-, token- or secret-like key, nested ones too.
+
+    The event is changed in place (structlog hands each processor its own dict); nested values
+    are copied, so the caller's objects stay as they were.
+    """
+    for key, value in event_dict.items():
+        if _is_secret(str(key)):
+            event_dict[key] = REDACTED
+        elif type(value) not in SCALARS:
+            event_dict[key] = _redact(value)
+    return event_dict
+
+
+def dumps(event_dict: EventDict, **kwargs: Any) -> str:
+    """One JSON line, by orjson: several times faster than the standard library's encoder.
+
+    structlog's docs recommend orjson for speed, and the access line is written on every
+    request. What orjson refuses (a non-string key, an integer past 64 bits, an object it does
+    not know) goes to the standard library, with structlog's fallback for unknown objects.
+    """
+    try:
+        return orjson.dumps(event_dict).decode()
+    except orjson.JSONEncodeError:
+        return json.dumps(event_dict, **kwargs)
 
 
 def add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -88,7 +120,7 @@ def _renderers(log_format: str) -> list[Processor]:
     exceptions = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     return [
         structlog.processors.ExceptionRenderer(exceptions),
-        structlog.processors.JSONRenderer(),
+        structlog.processors.JSONRenderer(serializer=dumps),
     ]
 
 
