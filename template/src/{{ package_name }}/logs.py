@@ -7,7 +7,6 @@ has one shape. While a request is served, every line carries its `request_id`
 (asgi-correlation-id reads or makes it) and, once the caller is known, its `user_id`.
 """
 
-import json
 import logging
 import re
 import sys
@@ -16,7 +15,6 @@ from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any, TextIO
 
-import orjson
 import structlog
 from asgi_correlation_id import correlation_id
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -30,6 +28,9 @@ SECRET_KEY_PATTERN = re.compile(
     r"pass(word|wd)?|secret|token|authorization|cookie|api[-_]?key|credential", re.IGNORECASE
 )
 REDACTED = "[redacted]"
+# Values logged as they are, recognised by their exact type: the ABC checks of `_redact` are
+# several times slower, and the access line puts a handful of these on every request's path.
+SCALARS = frozenset({str, int, float, bool, type(None)})
 # A request id is accepted from the client only in this shape: ids from load balancers and
 # tracing systems pass, while newlines (forged log lines) and kilobytes of junk get replaced.
 REQUEST_ID_PATTERN = re.compile(r"[A-Za-z0-9._:-]{1,128}")
@@ -53,28 +54,25 @@ def _is_secret(key: str) -> bool:
     return SECRET_KEY_PATTERN.search(key) is not None
 
 
-# Values logged as they are, recognised by their exact type: the ABC check below is several
-# times slower, and the access line puts a handful of these on every request's path.
-SCALARS = frozenset({str, int, float, bool, type(None)})
-
-
 def _redact(value: Any) -> Any:
     """A copy of `value` without secrets: in any mapping (read-only ones too, such as a
-    request's headers) and in the mappings that a list or tuple holds."""
+    request's headers) and in the mappings a list or tuple holds."""
     if isinstance(value, Mapping):
         return {
             key: REDACTED if _is_secret(str(key)) else _redact(item) for key, item in value.items()
         }
-    if isinstance(value, list | tuple):
+    if isinstance(value, list):
         return [_redact(item) for item in value]
+    if isinstance(value, tuple):  # stays a tuple: structlog reads `exc_info` only as one
+        return tuple(_redact(item) for item in value)
     return value
 
 
 def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
     """Replace the value of every password-, token- or secret-like key, nested ones too.
 
-    The event is changed in place (structlog hands each processor its own dict); nested values
-    are copied, so the caller's objects stay as they were.
+    The event is changed in place: structlog builds a fresh one for each log call. Nested
+    values are copied, so the caller's own objects stay as they were.
     """
     for key, value in event_dict.items():
         if _is_secret(str(key)):
@@ -82,19 +80,6 @@ def redact_secrets(_logger: WrappedLogger, _method: str, event_dict: EventDict) 
         elif type(value) not in SCALARS:
             event_dict[key] = _redact(value)
     return event_dict
-
-
-def dumps(event_dict: EventDict, **kwargs: Any) -> str:
-    """One JSON line, by orjson: several times faster than the standard library's encoder.
-
-    structlog's docs recommend orjson for speed, and the access line is written on every
-    request. What orjson refuses (a non-string key, an integer past 64 bits, an object it does
-    not know) goes to the standard library, with structlog's fallback for unknown objects.
-    """
-    try:
-        return orjson.dumps(event_dict).decode()
-    except orjson.JSONEncodeError:
-        return json.dumps(event_dict, **kwargs)
 
 
 def add_request_id(_logger: WrappedLogger, _method: str, event_dict: EventDict) -> EventDict:
@@ -120,7 +105,7 @@ def _renderers(log_format: str) -> list[Processor]:
     exceptions = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     return [
         structlog.processors.ExceptionRenderer(exceptions),
-        structlog.processors.JSONRenderer(serializer=dumps),
+        structlog.processors.JSONRenderer(),
     ]
 
 
