@@ -86,9 +86,10 @@ def stop(server: subprocess.Popen[bytes]) -> None:
 
 
 @contextmanager
-def make_dev(project: Project, env: dict[str, str]) -> Iterator[str]:
-    """``make dev`` in the render on ``env["PORT"]``, until the block ends: its URL."""
-    log = project.artifacts / "make-dev.log"
+def running_make_dev(
+    project: Project, env: dict[str, str], log: Path
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``make dev`` in the render, its output in ``log``, stopped when the block ends."""
     with log.open("wb") as output:
         server = subprocess.Popen(
             ["make", "dev"],
@@ -100,11 +101,19 @@ def make_dev(project: Project, env: dict[str, str]) -> Iterator[str]:
             start_new_session=True,
         )
         try:
-            url = f"http://127.0.0.1:{env['PORT']}"
-            wait_until_live(url, server, log)
-            yield url
+            yield server
         finally:
             stop(server)
+
+
+@contextmanager
+def make_dev(project: Project, env: dict[str, str]) -> Iterator[str]:
+    """``make dev`` in the render on ``env["PORT"]``, until the block ends: its URL."""
+    log = project.artifacts / "make-dev.log"
+    with running_make_dev(project, env, log) as server:
+        url = f"http://127.0.0.1:{env['PORT']}"
+        wait_until_live(url, server, log)
+        yield url
 
 
 @with_projects(SESSIONS)
@@ -158,24 +167,13 @@ def test_make_dev_stopped_while_starting_leaves_no_postgresql_running(
     log = project.artifacts / "make-dev-stopped.log"
     postmaster = project.path / ".dev-postgres" / "postmaster.pid"  # PostgreSQL's, while it runs
 
-    with exclusive(project), log.open("wb") as output:
-        server = subprocess.Popen(
-            ["make", "dev"],
-            cwd=project.path,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        try:
+    with exclusive(project):
+        with running_make_dev(project, env, log) as server:
             deadline = time.monotonic() + START_SECONDS
             while EMBEDDED_STARTED not in log.read_bytes():
                 assert server.poll() is None, log.read_text()[-3000:]
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.05)
-        finally:
-            stop(server)
         # make itself exits at once; the script stops the server on its way out.
         deadline = time.monotonic() + POSTGRES_STOP_SECONDS
         while postmaster.exists() and time.monotonic() < deadline:
