@@ -131,7 +131,8 @@ def mypy_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     (SQLAlchemy, FastAPI, pydantic), the same in every render on one Python. mypy checks again
     every module whose options, file or dependencies' interfaces differ, so by design the
     verdict is a cold run's. One cache per worker: a worker runs one command at a time, so no
-    two mypy processes share a cache. The mutation gate keeps its own (test_mutations.py).
+    two mypy processes share a cache. The mutation gate's mypy uses it too: `make mutate`
+    checks its mutants with `make lint`'s options.
     """
     path = tmp_path_factory.getbasetemp() / "mypy-cache"
     with pytest.MonkeyPatch.context() as patch:

@@ -245,9 +245,6 @@ def built_copy(
         uv_cache,
         copy.parent,
         TEST_DATABASE_URL=database_url(postgres, worker_database),
-        # mutmut's mypy runs with other options than `make lint`'s: in the worker's shared
-        # cache it would mark every module stale for the next render's lint.
-        MYPY_CACHE_DIR=str(copy.parent / "mypy-cache"),
     )
     setup = run(["make", "setup"], cwd=copy, env=env, log=copy.parent / "setup.log", timeout=900)
     assert setup.returncode == 0, setup.explain()
