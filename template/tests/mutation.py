@@ -7,12 +7,11 @@ free slot (an exclusive lock, released when its process ends) and empties that d
 of rebuilding it.
 
 `python -m tests.mutation [mutmut run options]` is `make mutate`; `python -m tests.mutation
-report` is `make mutate-report`: every mutant the tests let live, with its diff. mutmut itself
-runs `python -m tests.mutation mypy` (`type_check_command` in pyproject.toml).
+report` is `make mutate-report`: every mutant the tests let live, with its diff. mutmut's type
+check is tests/mutant_type_check.py.
 """
 
 import fcntl
-import json
 import os
 import subprocess
 import sys
@@ -30,11 +29,10 @@ from tests import postgres
 CHILDREN = (os.cpu_count() or 2) + 1
 SLOTS = CHILDREN + 1
 LOCKS = Path(tempfile.gettempdir())
-# This environment's tools, by their full paths; and first on PATH for the `python` that
+# This environment's tools: mutmut by its full path, and first on PATH for the `python` that
 # mutmut's type check runs by name.
 TOOLS = Path(sys.executable).parent
 MUTMUT = str(TOOLS / "mutmut")
-MYPY = str(TOOLS / "mypy")
 _held: dict[int, tuple[int, IO[str]]] = {}
 
 
@@ -104,38 +102,10 @@ def report() -> int:
     return 1 if names else 0
 
 
-def is_unused_ignore(line: str) -> bool:
-    """True for mypy's JSON line about a `# type: ignore` that silences nothing."""
-    try:
-        return bool(json.loads(line).get("code") == "unused-ignore")
-    except ValueError:  # not JSON: passed on, so mutmut reports what mypy printed
-        return False
-
-
-def type_check() -> int:
-    """mypy on mutmut's copy, with `make lint`'s own options, so that they share one cache.
-
-    mutmut marks each line it writes `# type: ignore`, and strict mode calls most of those
-    marks unused; they say nothing about a mutant, so they are left out. With `make lint`'s
-    options, the cache it filled (the installed packages: about 15 of 18 s) is still valid
-    here; with other options mypy would check everything again.
-    """
-    checked = subprocess.run(  # noqa: S603 (our own command line)
-        [MYPY, "--output=json"], capture_output=True, text=True, check=False
-    )
-    sys.stdout.writelines(
-        f"{line}\n" for line in checked.stdout.splitlines() if not is_unused_ignore(line)
-    )
-    sys.stderr.write(checked.stderr)
-    return checked.returncode
-
-
 def main() -> int:
     """Run `mutmut run` with the options given, against one server; return its exit code."""
     if sys.argv[1:] == ["report"]:
         return report()
-    if sys.argv[1:] == ["mypy"]:
-        return type_check()
     with postgres.postgres_server(os.environ) as server_url:
         url = os.environ.get("TEST_DATABASE_URL") or postgres.database_url(
             server_url, postgres.DEFAULT_DATABASE_NAME
