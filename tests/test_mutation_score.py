@@ -141,7 +141,7 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
     )
     assert statuses, f"make mutate made no mutant in {target}:\n{mutate.explain()}"
     # About 45% of the mutants fail mypy --strict; none would mean the type check did not run
-    # (`type_check_command`, tests/mutation.py's `mypy`) and every mutant paid for its tests.
+    # (`type_check_command`, tests/mutant_type_check.py) and every mutant paid for its tests.
     assert TYPE_CHECKED in statuses.values(), f"mypy caught no mutant in {target}"
     # An entry for a mutant this render has must still survive: otherwise it was no equivalent.
     # A failing test or mypy proves it; a timeout does not (a reviewed survivor may time out on a
