@@ -105,6 +105,11 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
     )
     assert mutate.returncode == 0, mutate.explain()
     statuses = results(copy, env)
+    assert statuses, f"make mutate made no mutant in {target}:\n{mutate.explain()}"
+    # About 45% of the mutants fail mypy --strict; none would mean the type check did not run
+    # (`type_check_command`, tests/mutant_type_check.py). Checked first: the mutants only mypy
+    # catches would otherwise be reported as survivors, pointing the wrong way.
+    assert TYPE_CHECKED in statuses.values(), f"mypy caught no mutant in {target}"
     survivors = sorted(name for name, status in statuses.items() if status not in DETECTED)
     killed = len(statuses) - len(survivors)
     record_property(
@@ -139,10 +144,6 @@ def test_every_mutant_is_killed_or_a_reviewed_equivalent(
         + "\n".join(f"{name}: {statuses[name]}" for name in new)
         + f"\n{diffs}"
     )
-    assert statuses, f"make mutate made no mutant in {target}:\n{mutate.explain()}"
-    # About 45% of the mutants fail mypy --strict; none would mean the type check did not run
-    # (`type_check_command`, tests/mutant_type_check.py) and every mutant paid for its tests.
-    assert TYPE_CHECKED in statuses.values(), f"mypy caught no mutant in {target}"
     # An entry for a mutant this render has must still survive: otherwise it was no equivalent.
     # A failing test or mypy proves it; a timeout does not (a reviewed survivor may time out on a
     # loaded machine).

@@ -8,8 +8,8 @@ mutmut could not tie them to one, so they are left out.
 
 mutmut reads the errors from standard output and ignores the exit code, so a mypy that could
 not run must say so there, in a line that is not JSON: mutmut then stops and shows it, instead
-of counting no mutant as caught. Standard library only: this starts once per `make mutate`, and
-under a `python` that is not the project's it must fail for want of mypy, not of an import.
+of counting no mutant as caught. Standard library only, so that under a `python` that is not
+the project's it fails for want of mypy, not of an import.
 
 The word `mypy` on the command line tells mutmut to read mypy's JSON lines.
 """
@@ -49,8 +49,8 @@ def main() -> int:
         f"{line}\n" for line in checked.stdout.splitlines() if not is_unused_ignore(line)
     )
     sys.stderr.write(checked.stderr)
-    if checked.returncode > ERRORS_FOUND:
-        print(f"mypy failed with exit code {checked.returncode}: see its output above")
+    if checked.returncode not in (0, ERRORS_FOUND):  # a crash, or killed by a signal (< 0)
+        print(f"mypy failed with exit code {checked.returncode}; its messages are on stderr")
     return checked.returncode
 
 
