@@ -20,7 +20,6 @@ WEIGHTS = {
     # `make mutate` of a render: the longest single test (2 to 4 minutes under load).
     "test_every_mutant_is_killed_or_a_reviewed_equivalent": 4,
     "test_rendered_project_passes_its_own_checks": 2,
-    "test_template_fix_reaches_the_project_and_its_suite_passes": 2,
 }
 SLOW_WEIGHT = 1
 
