@@ -7,7 +7,9 @@ every request against the routes a second time. Here the router's own match is r
 the scope, and each app has its own registry.
 
 Several worker processes (gunicorn) share their numbers through files in
-`PROMETHEUS_MULTIPROC_DIR`, which must be set, to an empty directory, before the workers start;
+`PROMETHEUS_MULTIPROC_DIR`, which must be set, to an empty directory, before prometheus_client
+is first imported in the master (it picks in-memory or file-backed counting then; workers fork
+from the master): gunicorn.conf.py sets it in `on_starting` and loads this module only after.
 `child_exit` below is the gunicorn hook that retires a dead worker's gauges.
 """
 

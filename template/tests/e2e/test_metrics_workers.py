@@ -1,4 +1,8 @@
-"""Metrics with two gunicorn workers: every scrape adds up both, whichever worker answers it."""
+"""Metrics with two gunicorn workers: every scrape adds up both, whichever worker answers it.
+
+The server is the production one, started as the image starts it: gunicorn.conf.py with no
+PROMETHEUS_MULTIPROC_DIR set, so the configuration's own directory handling is what is tested.
+"""
 
 import os
 import signal
@@ -26,13 +30,6 @@ pytestmark = [
 REQUESTS = 40
 # How long a request count must hold still to be read as settled (see settled_live_requests).
 SETTLE_SECONDS = 0.5
-# A gunicorn configuration of the test's own: two uvicorn workers and the metrics hook.
-GUNICORN_CONF = """\
-from {{ package_name }}.metrics import child_exit  # noqa: F401 (a gunicorn hook)
-
-workers = 2
-worker_class = "uvicorn_worker.UvicornWorker"
-"""
 
 
 def scrape(url: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
@@ -89,19 +86,22 @@ class Server:
 
 @pytest.fixture
 def two_workers(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    """gunicorn with two workers sharing PROMETHEUS_MULTIPROC_DIR."""
-    metrics_dir = tmp_path / "metrics"
-    metrics_dir.mkdir()
-    config = tmp_path / "gunicorn.conf.py"
-    config.write_text(GUNICORN_CONF, encoding="utf-8")
+    """The production gunicorn (gunicorn.conf.py) with two workers, on 127.0.0.1."""
     port = free_port()
-    env = os.environ | {"DATABASE_URL": database_url, "PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
+    env = {
+        name: value for name, value in os.environ.items() if name != "PROMETHEUS_MULTIPROC_DIR"
+    } | {
+        "DATABASE_URL": database_url,
+        "WEB_CONCURRENCY": "2",
+        # Where gunicorn.conf.py makes its metrics directory: this test's, not the machine's.
+        "TMPDIR": str(tmp_path),
+    }
     log = tmp_path / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "-c", str(config), "--bind", f"127.0.0.1:{port}"]
+    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}"]
     with (
         log.open("wb") as output,
         subprocess.Popen(  # noqa: S603 (our interpreter, fixed arguments)
-            [*command, "{{ package_name }}.main:app"],
+            command,
             cwd=postgres.PROJECT_ROOT,
             env=env,
             stdout=output,
