@@ -123,7 +123,7 @@ def assert_lock_holds_and_unit_layer_passes(project: Path, env: dict[str, str]) 
     """CI's ``make setup`` (``uv sync --locked``: a lock that no longer fits pyproject.toml
     fails it) and the unit layer, where the fix's own test lives.
 
-    An updated project whose files equal a fresh render's (its lock's packages included) runs
+    An updated project whose files equal a fresh render's (its lock's package names included) runs
     that render's suite; the rendered-suite tests run every combination's whole suite already,
     and a template fix's own test is in the unit layer, so no update scenario runs the whole
     suite again (the one that did, for the default answers, cost about 100 s of a worker).
