@@ -1,5 +1,6 @@
 """Who is calling: `CurrentUser` for members, `AdminUser` for admins."""
 
+from collections.abc import Mapping
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, status
@@ -16,10 +17,12 @@ TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL)
 
 
-def unauthorized(detail: str) -> HTTPException:
-    """A 401 that tells the client to send a bearer token."""
+def unauthorized(detail: str, headers: Mapping[str, str] | None = None) -> HTTPException:
+    """A 401 that tells the client to send a bearer token (and any other `headers`)."""
     return HTTPException(
-        status.HTTP_401_UNAUTHORIZED, detail, headers={"WWW-Authenticate": "Bearer"}
+        status.HTTP_401_UNAUTHORIZED,
+        detail,
+        headers={**(headers or {}), "WWW-Authenticate": "Bearer"},
     )
 
 

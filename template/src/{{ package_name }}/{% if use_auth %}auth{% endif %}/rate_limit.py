@@ -48,24 +48,28 @@ class LoginRateLimiter:
     def _windows(self, attempt: "LoginAttempt") -> list[tuple[RateLimitItem, str]]:
         return [(self.per_address, attempt.address), (self.per_account, attempt.account)]
 
-    async def check(self, attempt: "LoginAttempt", response: Response) -> None:
-        """Raise 429 when a window is full; else tell the client how many tries are left."""
+    async def headers(self, attempt: "LoginAttempt") -> dict[str, str]:
+        """The tightest window's `RateLimit-*` headers, as the IETF RateLimit draft spells them."""
         windows = []  # (remaining, limit, seconds until the window frees a try)
         for item, key in self._windows(attempt):
             stats = await self.limiter.get_window_stats(item, "login", key)
             reset = max(1, math.ceil(stats.reset_time - time.time()))
             windows.append((stats.remaining, item.amount, reset))
         remaining, limit, reset = min(windows)
-        headers = {
+        return {
             "RateLimit-Limit": str(limit),
             "RateLimit-Remaining": str(remaining),
             "RateLimit-Reset": str(reset),
         }
-        if remaining <= 0:
+
+    async def check(self, attempt: "LoginAttempt", response: Response) -> None:
+        """Raise 429 when a window is full; else tell the client how many tries are left."""
+        headers = await self.headers(attempt)
+        if int(headers["RateLimit-Remaining"]) <= 0:
             raise HTTPException(
                 status.HTTP_429_TOO_MANY_REQUESTS,
                 TOO_MANY_ATTEMPTS,
-                headers={**headers, "Retry-After": str(reset)},
+                headers={**headers, "Retry-After": headers["RateLimit-Reset"]},
             )
         response.headers.update(headers)
 
@@ -84,9 +88,10 @@ class LoginAttempt:
     limiter: LoginRateLimiter
     form: LoginForm
 
-    async def failed(self) -> None:
-        """Count this attempt as a failure."""
+    async def failed(self) -> dict[str, str]:
+        """Count this attempt as a failure; the `RateLimit-*` headers the 401 carries."""
         await self.limiter.record_failure(self)
+        return await self.limiter.headers(self)
 
 
 async def get_login_rate_limiter(request: Request) -> LoginRateLimiter:

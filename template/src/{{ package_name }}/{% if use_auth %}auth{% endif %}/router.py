@@ -35,8 +35,8 @@ async def issue_token(
     if user is None or not await run_in_threadpool(
         verify_password_or_decoy, form.password, hashed_password
     ):
-        await attempt.failed()
-        raise unauthorized(BAD_CREDENTIALS)
+        # The tries left go with the 401 too: the failure is the answer that spends one.
+        raise unauthorized(BAD_CREDENTIALS, headers=await attempt.failed())
     token = create_access_token(
         subject=str(user.id),
         secret_key=settings.secret_key.get_secret_value(),
