@@ -151,6 +151,37 @@ def test_render_is_a_git_repo_with_one_commit_and_an_ignored_env(project: Projec
     assert (project.path / ".env").is_file()
 
 
+def test_a_clone_gets_its_own_env_from_make(project: Project, tmp_path: Path) -> None:
+    """.env is never committed: in a teammate's clone, the targets that read it write one, with
+    a key of its own, and leave an existing one alone."""
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(project.path), str(clone)], check=True)
+    assert not (clone / ".env").exists()
+
+    def make_env() -> str:
+        done = subprocess.run(
+            ["make", ".env"], cwd=clone, capture_output=True, text=True, check=False
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    assert "wrote .env" in make_env()
+    written = (clone / ".env").read_text(encoding="utf-8")
+    assert "wrote .env" not in make_env(), "an existing .env was written again"
+    assert (clone / ".env").read_text(encoding="utf-8") == written
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=clone, capture_output=True, text=True, check=True
+    ).stdout
+    assert status == "", f"the written .env (or its .env.part) shows in git status:\n{status}"
+    key = re.search(r"^SECRET_KEY=(.{40,})$", written, re.MULTILINE)
+    if not project.combination.value("use_auth"):
+        assert key is None
+        return
+    assert key is not None, written
+    original = (project.path / ".env").read_text(encoding="utf-8")
+    assert key.group(1) not in original, "the clone's key is the render's"
+
+
 def test_every_tools_own_folder_is_gitignored(project: Project) -> None:
     """A new user's `git status` stays empty after `make setup`, `lint` and `test`. The slow
     lane sees it only for the folders its tools write inside the render: its mypy cache is
