@@ -133,7 +133,7 @@ def write_env_file(*, secret_key: bool) -> None:
         return
     text = (
         "# Local settings (DATABASE_URL, LOG_LEVEL, ...), never committed. Written by the\n"
-        "# template's post-copy hook; src/<package>/config.py lists what the service reads.\n"
+        "# template's post-copy hook; config.py, under src/, lists what the service reads.\n"
     )
     if secret_key:
         text += f"SECRET_KEY={secrets.token_urlsafe(48)}\n"

@@ -63,7 +63,16 @@ def create_database(settings: Settings) -> Database:
     """Build the engine lazily: nothing connects until the first query."""
     if settings.database_url is None:
         raise RuntimeError("DATABASE_URL is not set: point it at a PostgreSQL database.")
-    engine = create_async_engine(sqlalchemy_url(settings.database_url), pool_pre_ping=True)
+    engine = create_async_engine(
+        sqlalchemy_url(settings.database_url),
+        pool_pre_ping=True,
+        # An error's message quotes its SQL, never the values bound to it (emails, hashes): it
+        # reaches the logs.
+        hide_parameters=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
+    )
     return Database(engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False))
 
 

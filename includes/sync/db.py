@@ -16,6 +16,7 @@ import anyio
 from fastapi import Depends, Request
 from sqlalchemy import URL, Engine, create_engine, make_url, text
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -50,6 +51,10 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    # One slot per connection the pool may open, and how long a request waits for one: see
+    # `session_slot`.
+    session_slots: anyio.Semaphore
+    slot_timeout_seconds: float
 
     async def is_ready(self, *, within_seconds: float) -> bool:
         """True when the database answers `SELECT 1` within that many seconds."""
@@ -84,9 +89,20 @@ def create_database(settings: Settings) -> Database:
     engine = create_engine(
         sqlalchemy_url(settings.database_url),
         pool_pre_ping=True,
+        # An error's message quotes its SQL, never the values bound to it (emails, hashes): it
+        # reaches the logs.
+        hide_parameters=True,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_timeout=settings.db_pool_timeout_seconds,
         connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS},
     )
-    return Database(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+    return Database(
+        engine=engine,
+        sessions=sessionmaker(engine, expire_on_commit=False),
+        session_slots=anyio.Semaphore(settings.db_pool_size + settings.db_max_overflow),
+        slot_timeout_seconds=settings.db_pool_timeout_seconds,
+    )
 
 
 @asynccontextmanager
@@ -104,7 +120,32 @@ async def get_database(request: Request) -> Database:
     return cast(Database, request.state.database)
 
 
-def get_session(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
+async def session_slot(database: Annotated[Database, Depends(get_database)]) -> AsyncIterator[None]:
+    """Wait, in the event loop, until the pool surely has a connection for this request.
+
+    A request's session keeps its connection from its first query to its end, across several
+    trips to the worker threads (one per `in_threadpool` call). Were every thread blocked in
+    the pool, waiting for a connection, while the requests holding the connections waited for a
+    thread, nothing would move until the pool's timeout: a burst of 60 requests stopped a
+    service for minutes that way. Here a request waits without a thread, and no more sessions
+    are open than the pool has connections. Past `DB_POOL_TIMEOUT_SECONDS` it is answered 503,
+    as a wait in the pool itself would be.
+    """
+    try:
+        with anyio.fail_after(database.slot_timeout_seconds):
+            await database.session_slots.acquire()
+    except TimeoutError:
+        raise PoolTimeoutError("no database connection came free in time") from None
+    try:
+        yield
+    finally:
+        database.session_slots.release()
+
+
+def get_session(
+    database: Annotated[Database, Depends(get_database)],
+    _slot: Annotated[None, Depends(session_slot)],
+) -> Iterator[Session]:
     """One session per request; tests override this dependency with a rolled-back one."""
     with database.sessions() as session:
         yield session

@@ -15,6 +15,8 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +26,11 @@ PROBLEM_SCHEMA = {"$ref": "#/components/schemas/Problem"}
 METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 TOO_LARGE_DETAIL = "The request body is larger than this service accepts."
 SERVER_ERROR_DETAIL = "The server failed to answer this request; quote its request_id to report it."
+UNAVAILABLE_DETAIL = "The database cannot serve this request now; try again shortly."
+# Errors of a database that is down, unreachable or out of free connections, rather than of the
+# code: SQLAlchemy's, and the bare socket errors asyncpg raises while it connects.
+UNAVAILABLE_ERRORS = (OperationalError, PoolTimeoutError, ConnectionError, TimeoutError)
+RETRY_AFTER_SECONDS = 5
 logger = logging.getLogger(__name__)
 
 
@@ -132,6 +139,26 @@ async def validation_problem(request: Request, error: Exception) -> Response:
     fields = ", ".join(dict.fromkeys(item.field for item in errors))
     return problem_response(
         status=422, detail=f"Invalid input: {fields}", instance=request.url.path, errors=errors
+    )
+
+
+async def unavailable_problem(request: Request, error: Exception) -> Response:
+    """A 503 with `Retry-After` while the database cannot serve; logged as one warning line.
+
+    No trace: an outage fails every request alike, and the error's own words say which.
+    """
+    logger.warning(
+        "Database unavailable on %s %s: %s: %s",
+        request.method,
+        request.url.path,
+        type(error).__name__,
+        error,
+    )
+    return problem_response(
+        status=503,
+        detail=UNAVAILABLE_DETAIL,
+        instance=request.url.path,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
 
 
@@ -261,6 +288,8 @@ def use_problem_details(app: FastAPI) -> None:
     """
     app.add_exception_handler(HTTPException, http_problem)
     app.add_exception_handler(RequestValidationError, validation_problem)
+    for error in UNAVAILABLE_ERRORS:
+        app.add_exception_handler(error, unavailable_problem)
     app.add_middleware(UnhandledErrorMiddleware)
     build_openapi = app.openapi
 
