@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from httpx import AsyncClient
 
 from tests.api.conftest import serve
+from tests.api.routes import api_routes
 from tests.factories import user_payload
 
 SIGNUP = "/api/v1/users"
@@ -109,6 +110,28 @@ async def test_a_preflight_from_an_allowed_origin_succeeds_without_a_token(
     assert response.headers["access-control-allow-origin"] == ORIGIN
     assert "authorization" in response.headers["access-control-allow-headers"].lower()
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+async def test_a_preflight_for_a_method_no_route_answers_is_refused(
+    app_with: Callable[..., FastAPI],
+) -> None:
+    async with serve(app_with(cors_allow_origins=(ORIGIN,))) as client:
+        response = await client.options(
+            ORDERS, headers=preflight(ORIGIN) | {"Access-Control-Request-Method": "DELETE"}
+        )
+    assert response.status_code == 400
+    assert "DELETE" not in response.headers.get("access-control-allow-methods", "")
+
+
+async def test_a_preflight_allows_exactly_the_methods_the_routes_answer(
+    app_with: Callable[..., FastAPI],
+) -> None:
+    app = app_with(cors_allow_origins=(ORIGIN,))
+    answered = {method for method, _path in api_routes(app)} - {"HEAD", "OPTIONS"}
+    async with serve(app) as client:
+        response = await client.options(ORDERS, headers=preflight(ORIGIN))
+    allowed = set(response.headers["access-control-allow-methods"].split(", "))
+    assert allowed == answered, "a route answers a new method: add it to main.py's CORS_METHODS"
 
 
 async def test_a_preflight_from_another_origin_gets_no_cors_headers(

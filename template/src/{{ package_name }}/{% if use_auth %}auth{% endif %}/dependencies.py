@@ -8,10 +8,11 @@ from fastapi.security import OAuth2PasswordBearer
 
 from ..db import SessionDep
 from ..dependencies import SettingsDep
+from ..limits import INT4_MAX
 from ..logs import bind_user_id
 from ..users import service as users_service
 from ..users.models import User
-from .security import InvalidTokenError, decode_access_token
+from .security import InvalidTokenError, decode_access_token, user_id_of
 
 TOKEN_URL = "/api/v1/auth/token"  # noqa: S105 (a path, not a password)
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl=TOKEN_URL)
@@ -34,7 +35,7 @@ async def get_current_user(
         subject = decode_access_token(token, secret_key=settings.secret_key.get_secret_value())
     except InvalidTokenError:
         raise unauthorized("Could not validate credentials") from None
-    user_id = int(subject) if subject.isdigit() else None
+    user_id = user_id_of(subject, largest=INT4_MAX)
     user = await users_service.get_user(session=session, user_id=user_id) if user_id else None
     if user is None:
         raise unauthorized("Could not validate credentials")

@@ -1,6 +1,7 @@
 """Password hashing and access tokens: pure functions, unit-tested without I/O."""
 
 import os
+import re
 from datetime import UTC, datetime, timedelta
 from functools import lru_cache
 
@@ -9,6 +10,8 @@ from pwdlib import PasswordHash
 from pwdlib.hashers.argon2 import Argon2Hasher
 
 ALGORITHM = "HS256"
+# A token's subject is a user id in ASCII digits: `\d` and `str.isdigit` take other scripts' too.
+USER_ID_SUBJECT = re.compile(r"[1-9][0-9]*")
 # Argon2id cost, tunable per deployment. The defaults are pwdlib's recommendation (64 MiB, 3
 # passes); the test suite lowers them so its hundreds of hashes take milliseconds. A hash keeps
 # its own parameters, so hashes made at any cost still verify.
@@ -67,3 +70,15 @@ def decode_access_token(token: str, *, secret_key: str) -> str:
     except jwt.PyJWTError as error:
         raise InvalidTokenError(str(error)) from error
     return str(claims["sub"])
+
+
+def user_id_of(subject: str, *, largest: int) -> int | None:
+    """The user id a token's subject names, or None when it names none up to `largest`.
+
+    Only a holder of the secret key can sign a subject, but a 500 from a forged or stale one
+    (a number past the id column's range reaches the driver) is still a 500.
+    """
+    if USER_ID_SUBJECT.fullmatch(subject) is None:
+        return None
+    user_id = int(subject)
+    return user_id if user_id <= largest else None
