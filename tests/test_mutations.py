@@ -149,8 +149,8 @@ MUTATIONS = (
     Mutation(
         "failed-logins-not-counted",
         "auth/router.py",
-        "        await attempt.failed()\n",
-        "",
+        "headers=await attempt.failed())",
+        "headers=await attempt.limiter.headers(attempt))",
         auth_only=True,
     ),
     # Issue 9: one error shape, bounded inputs, the authorization table.
