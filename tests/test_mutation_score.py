@@ -47,8 +47,8 @@ EQUIVALENT = {
     "tracing.x_tracing_requested__mutmut_8": (
         'an unset OTEL_SDK_DISABLED read as "XXXX" instead of "": neither is "true"'
     ),
-    "problems.x_unavailable_problem__mutmut_25": HEADER_CASE,
-    "problems.x_unavailable_problem__mutmut_26": HEADER_CASE,
+    "problems.x_unavailable_problem__mutmut_27": HEADER_CASE,
+    "problems.x_unavailable_problem__mutmut_28": HEADER_CASE,
     "problems.x_is_problem__mutmut_17": (
         'b"XXXX" for a missing content type: neither b"" nor it is a problem media type'
     ),

@@ -144,7 +144,7 @@ async def session_slot(database: Annotated[Database, Depends(get_database)]) -> 
 
 def get_session(
     database: Annotated[Database, Depends(get_database)],
-    _slot: Annotated[None, Depends(session_slot)],
+    _slot: Annotated[None, Depends(session_slot, scope="function")],
 ) -> Iterator[Session]:
     """One session per request; tests override this dependency with a rolled-back one."""
     with database.sessions() as session:
@@ -152,4 +152,6 @@ def get_session(
 
 
 DatabaseDep = Annotated[Database, Depends(get_database)]
-SessionDep = Annotated[Session, Depends(get_session)]
+# Function scope: the session closes, and its slot frees, when the route returns, not after
+# the response and its background tasks (a welcome email on a slow SMTP server held a slot).
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]

@@ -15,7 +15,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
@@ -27,9 +27,10 @@ METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 TOO_LARGE_DETAIL = "The request body is larger than this service accepts."
 SERVER_ERROR_DETAIL = "The server failed to answer this request; quote its request_id to report it."
 UNAVAILABLE_DETAIL = "The database cannot serve this request now; try again shortly."
-# Errors of a database that is down, unreachable or out of free connections, rather than of the
-# code: SQLAlchemy's, and the bare socket errors asyncpg raises while it connects.
-UNAVAILABLE_ERRORS = (OperationalError, PoolTimeoutError, ConnectionError, TimeoutError)
+# SQLSTATEs of a server that cannot serve now: connection exceptions (class 08), too many
+# connections, and shutting down or starting up. A deadlock, a cancelled query or a lock timeout
+# is not among them: those are the code's, and get a 500 with their trace.
+UNAVAILABLE_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03")
 RETRY_AFTER_SECONDS = 5
 logger = logging.getLogger(__name__)
 
@@ -142,11 +143,32 @@ async def validation_problem(request: Request, error: Exception) -> Response:
     )
 
 
+def database_unavailable(error: Exception) -> bool:
+    """Whether `error` says the database cannot serve now, rather than that the code is wrong.
+
+    The pool had no free connection in time; or the driver lost or never got its connection
+    (SQLAlchemy saw a disconnect, or psycopg failed before the server said anything, so with no
+    SQLSTATE); or the server answered with an unavailable SQLSTATE. asyncpg's own socket errors
+    while it connects stay 500s: they are bare `OSError`s, which code elsewhere raises too.
+    """
+    if isinstance(error, PoolTimeoutError):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    sqlstate = getattr(error.orig, "sqlstate", None)
+    if sqlstate is None:
+        return error.connection_invalidated or isinstance(error, OperationalError)
+    return str(sqlstate).startswith(UNAVAILABLE_SQLSTATES)
+
+
 async def unavailable_problem(request: Request, error: Exception) -> Response:
     """A 503 with `Retry-After` while the database cannot serve; logged as one warning line.
 
-    No trace: an outage fails every request alike, and the error's own words say which.
+    No trace: an outage fails every request alike, and the error's own words say which. Any other
+    database error goes on, as raised, to `UnhandledErrorMiddleware`: a 500, logged with its trace.
     """
+    if not database_unavailable(error):
+        raise error
     logger.warning(
         "Database unavailable on %s %s: %s: %s",
         request.method,
@@ -288,8 +310,8 @@ def use_problem_details(app: FastAPI) -> None:
     """
     app.add_exception_handler(HTTPException, http_problem)
     app.add_exception_handler(RequestValidationError, validation_problem)
-    for error in UNAVAILABLE_ERRORS:
-        app.add_exception_handler(error, unavailable_problem)
+    app.add_exception_handler(PoolTimeoutError, unavailable_problem)
+    app.add_exception_handler(DBAPIError, unavailable_problem)
     app.add_middleware(UnhandledErrorMiddleware)
     build_openapi = app.openapi
 

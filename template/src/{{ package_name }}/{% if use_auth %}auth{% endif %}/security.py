@@ -11,7 +11,8 @@ from pwdlib.hashers.argon2 import Argon2Hasher
 
 ALGORITHM = "HS256"
 # A token's subject is a user id in ASCII digits: `\d` and `str.isdigit` take other scripts' too.
-USER_ID_SUBJECT = re.compile(r"[1-9][0-9]*")
+# Ten digits at most: int() refuses strings past 4300 digits (a ValueError, a 500).
+USER_ID_SUBJECT = re.compile(r"[1-9][0-9]{0,9}")
 # Argon2id cost, tunable per deployment. The defaults are pwdlib's recommendation (64 MiB, 3
 # passes); the test suite lowers them so its hundreds of hashes take milliseconds. A hash keeps
 # its own parameters, so hashes made at any cost still verify.
