@@ -16,7 +16,7 @@ import os
 import subprocess
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import IO
 
@@ -39,6 +39,25 @@ _held: dict[int, tuple[int, IO[str]]] = {}
 def running(env: Mapping[str, str]) -> bool:
     """True inside a mutmut run: it sets MUTANT_UNDER_TEST in every process it runs tests in."""
     return "MUTANT_UNDER_TEST" in env
+
+
+def named_tests(args: Iterable[str], root: Path) -> dict[Path, frozenset[str]]:
+    """The module-level names (test functions or classes) that `path::name` arguments name.
+
+    Keyed by the module's resolved path. A module also given whole (no `::`) is left out: every
+    test in it is asked for.
+    """
+    names: dict[Path, set[str]] = {}
+    whole: set[Path] = set()
+    for arg in args:
+        path, separator, rest = arg.partition("::")
+        module = (root / path).resolve()
+        if separator:
+            # `test_name[parameters]` and `TestClass::test_name` are both built from one name.
+            names.setdefault(module, set()).add(rest.split("::")[0].split("[")[0])
+        else:
+            whole.add(module)
+    return {module: frozenset(found) for module, found in names.items() if module not in whole}
 
 
 def slot_database_name(base: str) -> str:
