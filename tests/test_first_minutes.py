@@ -184,3 +184,45 @@ def test_make_dev_stopped_while_starting_leaves_no_postgresql_running(
                 os.kill(int(postmaster.read_text().split()[0]), signal.SIGINT)
 
     assert not left_running, f"make dev left its PostgreSQL running:\n{log.read_text()[-3000:]}"
+
+
+@with_projects(SESSIONS[:1])
+def test_make_dev_refuses_a_bad_or_taken_port_before_starting_anything(
+    project: Project, uv_cache: Path
+) -> None:
+    """A ``PORT`` that is no port number, or one another process listens on, stops ``make dev``
+    with one line that says so, before its PostgreSQL starts or a migration runs."""
+    interpreter = interpreter_for(project.combination.python_version)
+    if interpreter is None:
+        pytest.skip(f"no Python {project.combination.python_version} here")
+    postmaster = project.path / ".dev-postgres" / "postmaster.pid"  # PostgreSQL's, while it runs
+
+    def make_dev_on(port: str) -> subprocess.CompletedProcess[str]:
+        env = project_env(interpreter, uv_cache, project.artifacts, PORT=port)
+        return subprocess.run(
+            ["make", "dev"],
+            cwd=project.path,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=START_SECONDS,
+            check=False,
+        )
+
+    with exclusive(project), socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        taken = listener.getsockname()[1]
+        answers = {port: make_dev_on(port) for port in ("80OO", "70000", str(taken))}
+        started = postmaster.exists()
+
+    for port, answer in answers.items():
+        assert answer.returncode != 0, f"PORT={port}: {answer.stdout}"
+        assert "Traceback" not in answer.stderr, f"PORT={port}: {answer.stderr}"
+        assert EMBEDDED_STARTED.decode() not in answer.stdout, f"PORT={port}: {answer.stdout}"
+    assert "PORT must be a port number from 1 to 65535, not '80OO'" in answers["80OO"].stderr
+    assert "not '70000'" in answers["70000"].stderr
+    assert f"Port {taken} is taken" in answers[str(taken)].stderr
+    assert f"PORT={taken + 1} make dev" in answers[str(taken)].stderr
+    assert not started, "make dev started its PostgreSQL for a port it could not use"
