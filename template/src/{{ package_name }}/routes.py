@@ -5,7 +5,7 @@ series per user) and sometimes personal data.
 """
 
 from fastapi import FastAPI
-from fastapi.routing import iter_route_contexts
+from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.types import Scope
 
 
@@ -16,17 +16,27 @@ class RouteTemplates:
         self.app = app
         # Keyed by id: routes compare by value and are unhashable; the app keeps them alive.
         self._templates: dict[int, str] | None = None
+        self._by_endpoint: dict[int, str] = {}
 
     def __call__(self, scope: Scope) -> str | None:
         """The template of the route that matched, or None (a 404, a CORS preflight)."""
-        route = scope.get("route")
-        if route is None:
-            return None
         if self._templates is None:
             # Built on first use: routers are included after the middleware is added.
-            self._templates = {
-                id(context.original_route): context.path
+            paths = [
+                (context.original_route, context.path)
                 for context in iter_route_contexts(self.app.routes)
                 if context.path is not None
+            ]
+            self._templates = {id(route): path for route, path in paths}
+            # Starlette's own routes (/docs, /openapi.json) put their endpoint in the scope, not
+            # themselves; API routes put themselves (one endpoint may serve several of them).
+            self._by_endpoint = {
+                id(endpoint): path
+                for route, path in paths
+                if not isinstance(route, APIRoute)
+                and (endpoint := getattr(route, "endpoint", None)) is not None
             }
+        route = scope.get("route")
+        if route is None:
+            return self._by_endpoint.get(id(scope.get("endpoint")))
         return self._templates.get(id(route), getattr(route, "path", None))
