@@ -187,18 +187,19 @@ def test_make_dev_stopped_while_starting_leaves_no_postgresql_running(
 
 
 @with_projects(SESSIONS[:1])
-def test_make_dev_refuses_a_bad_or_taken_port_before_starting_anything(
+def test_make_dev_refuses_a_bad_port_or_setting_before_starting_anything(
     project: Project, uv_cache: Path
 ) -> None:
-    """A ``PORT`` that is no port number, or one another process listens on, stops ``make dev``
-    with one line that says so, before its PostgreSQL starts or a migration runs."""
+    """A ``PORT`` that is no port number or that another process listens on, or an invalid
+    setting, stops ``make dev`` with a line that says so and no traceback, before its
+    PostgreSQL starts or a migration runs."""
     interpreter = interpreter_for(project.combination.python_version)
     if interpreter is None:
         pytest.skip(f"no Python {project.combination.python_version} here")
     postmaster = project.path / ".dev-postgres" / "postmaster.pid"  # PostgreSQL's, while it runs
 
-    def make_dev_on(port: str) -> subprocess.CompletedProcess[str]:
-        env = project_env(interpreter, uv_cache, project.artifacts, PORT=port)
+    def make_dev_with(**variables: str) -> subprocess.CompletedProcess[str]:
+        env = project_env(interpreter, uv_cache, project.artifacts, **variables)
         return subprocess.run(
             ["make", "dev"],
             cwd=project.path,
@@ -214,15 +215,24 @@ def test_make_dev_refuses_a_bad_or_taken_port_before_starting_anything(
         listener.bind(("127.0.0.1", 0))
         listener.listen()
         taken = listener.getsockname()[1]
-        answers = {port: make_dev_on(port) for port in ("80OO", "70000", str(taken))}
+        answers = {
+            "80OO": make_dev_with(PORT="80OO"),
+            "70000": make_dev_with(PORT="70000"),
+            "taken": make_dev_with(PORT=str(taken)),
+            "setting": make_dev_with(PORT=str(free_port()), DATABASE_URL="mysql://a:hunter2@db/x"),
+        }
         started = postmaster.exists()
 
-    for port, answer in answers.items():
-        assert answer.returncode != 0, f"PORT={port}: {answer.stdout}"
-        assert "Traceback" not in answer.stderr, f"PORT={port}: {answer.stderr}"
-        assert EMBEDDED_STARTED.decode() not in answer.stdout, f"PORT={port}: {answer.stdout}"
+    for case, answer in answers.items():
+        assert answer.returncode != 0, f"{case}: {answer.stdout}"
+        assert "Traceback" not in answer.stderr, f"{case}: {answer.stderr}"
+        assert EMBEDDED_STARTED.decode() not in answer.stdout, f"{case}: {answer.stdout}"
     assert "PORT must be a port number from 1 to 65535, not '80OO'" in answers["80OO"].stderr
     assert "not '70000'" in answers["70000"].stderr
-    assert f"Port {taken} is taken" in answers[str(taken)].stderr
-    assert f"PORT={taken + 1} make dev" in answers[str(taken)].stderr
-    assert not started, "make dev started its PostgreSQL for a port it could not use"
+    assert f"Port {taken} is taken" in answers["taken"].stderr
+    assert f"PORT={taken + 1} make dev" in answers["taken"].stderr
+    refused = answers["setting"].stderr
+    assert "Invalid settings (in the environment or .env):" in refused
+    assert "DATABASE_URL must be a PostgreSQL URL" in refused
+    assert "hunter2" not in refused
+    assert not started, "make dev started its PostgreSQL though it could not serve"

@@ -6,7 +6,7 @@ The first admin signs up through the API like anyone else, then runs this once.
 import asyncio
 import sys
 
-from ..config import Settings, get_settings
+from ..config import Settings, settings_or_exit
 from ..db import database_lifespan
 from ..users.service import promote_to_admin
 
@@ -32,7 +32,7 @@ async def promote(email: str, settings: Settings) -> int:
 if __name__ == "__main__":
     if len(sys.argv) != 2 or not sys.argv[1]:
         sys.exit("usage: python -m <package>.auth.promote EMAIL")
-    settings = get_settings()
+    settings = settings_or_exit()
     if settings.database_url is None:
         sys.exit(NO_DATABASE_URL)
     sys.exit(asyncio.run(promote(sys.argv[1], settings)))
