@@ -98,10 +98,15 @@ SHARED_PROCESSORS: list[Processor] = [
 ]
 
 
-def _renderers(log_format: str) -> list[Processor]:
+def _renderers(log_format: str, output: TextIO) -> list[Processor]:
     # Tracebacks without local variables: a frame's locals may hold the password being checked.
     if log_format == "console":
-        return [structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)]
+        # Colours for a terminal only: in a file (`make dev > dev.log`) they are escape codes.
+        return [
+            structlog.dev.ConsoleRenderer(
+                colors=output.isatty(), exception_formatter=structlog.dev.plain_traceback
+            )
+        ]
     exceptions = structlog.tracebacks.ExceptionDictTransformer(show_locals=False)
     return [
         structlog.processors.ExceptionRenderer(exceptions),
@@ -119,7 +124,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
     """
     output = stream or sys.stdout
     structlog.configure(
-        processors=[*SHARED_PROCESSORS, *_renderers(settings.log_format)],
+        processors=[*SHARED_PROCESSORS, *_renderers(settings.log_format, output)],
         logger_factory=structlog.WriteLoggerFactory(file=output),
         wrapper_class=structlog.make_filtering_bound_logger(
             logging.getLevelNamesMapping()[settings.log_level]
@@ -131,7 +136,7 @@ def configure_logging(settings: Settings, stream: TextIO | None = None) -> None:
         foreign_pre_chain=[structlog.stdlib.add_logger_name, *SHARED_PROCESSORS],
         processors=[
             structlog.stdlib.ProcessorFormatter.remove_processors_meta,
-            *_renderers(settings.log_format),
+            *_renderers(settings.log_format, output),
         ],
     )
     handler = logging.StreamHandler(output)
