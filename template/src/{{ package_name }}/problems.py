@@ -123,14 +123,20 @@ async def http_problem(request: Request, error: Exception) -> Response:
 
 def field_errors(errors: Sequence[Any]) -> list[FieldError]:
     """Pydantic's errors without their `input` and `ctx`: both can hold what was submitted."""
-    return [
-        FieldError(
-            field=".".join(str(part) for part in error["loc"]),
-            message=error["msg"],
-            type=error["type"],
+    return [field_error(error) for error in errors]
+
+
+def field_error(error: Any) -> FieldError:
+    """One of pydantic's errors, named by the field it is about."""
+    if error["type"] == "json_invalid":
+        # A body that is no JSON: FastAPI locates it at ("body", <character offset>).
+        *_, offset = error["loc"]
+        return FieldError(
+            field="body", message=f"{error['msg']} at character {offset}", type=error["type"]
         )
-        for error in errors
-    ]
+    return FieldError(
+        field=".".join(str(part) for part in error["loc"]), message=error["msg"], type=error["type"]
+    )
 
 
 async def validation_problem(request: Request, error: Exception) -> Response:
