@@ -44,20 +44,24 @@ def running(env: Mapping[str, str]) -> bool:
 def named_tests(args: Iterable[str], root: Path) -> dict[Path, frozenset[str]]:
     """The module-level names (test functions or classes) that `path::name` arguments name.
 
-    Keyed by the module's resolved path. A module also given whole (no `::`) is left out: every
-    test in it is asked for.
+    Keyed by the module's absolute path, as pytest's collectors have it. A module also given
+    whole, by its own path or a folder's, is left out: every test in it is asked for.
     """
     names: dict[Path, set[str]] = {}
-    whole: set[Path] = set()
+    whole: list[Path] = []
     for arg in args:
         path, separator, rest = arg.partition("::")
-        module = (root / path).resolve()
+        target = Path(os.path.abspath(root / path))  # normalised, symlinks kept, as pytest does
         if separator:
             # `test_name[parameters]` and `TestClass::test_name` are both built from one name.
-            names.setdefault(module, set()).add(rest.split("::")[0].split("[")[0])
+            names.setdefault(target, set()).add(rest.split("::")[0].split("[")[0])
         else:
-            whole.add(module)
-    return {module: frozenset(found) for module, found in names.items() if module not in whole}
+            whole.append(target)
+    return {
+        module: frozenset(found)
+        for module, found in names.items()
+        if not any(module == given or given in module.parents for given in whole)
+    }
 
 
 def slot_database_name(base: str) -> str:

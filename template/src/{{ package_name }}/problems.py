@@ -128,12 +128,12 @@ def field_errors(errors: Sequence[Any]) -> list[FieldError]:
 
 def field_error(error: Any) -> FieldError:
     """One of pydantic's errors, named by the field it is about."""
-    if error["type"] == "json_invalid":
-        # A body that is no JSON: FastAPI locates it at ("body", <character offset>).
-        *_, offset = error["loc"]
-        return FieldError(
-            field="body", message=f"{error['msg']} at character {offset}", type=error["type"]
-        )
+    match error["loc"]:
+        case ("body", int(offset)) if error["type"] == "json_invalid":
+            # A body that is no JSON: FastAPI locates it at the character where parsing stopped.
+            return FieldError(
+                field="body", message=f"{error['msg']} at character {offset}", type=error["type"]
+            )
     return FieldError(
         field=".".join(str(part) for part in error["loc"]), message=error["msg"], type=error["type"]
     )

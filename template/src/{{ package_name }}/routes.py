@@ -4,6 +4,8 @@ Logs and metrics label requests by template, never by raw path: raw paths carry 
 series per user) and sometimes personal data.
 """
 
+from collections import Counter
+
 from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from starlette.types import Scope
@@ -29,13 +31,16 @@ class RouteTemplates:
             ]
             self._templates = {id(route): path for route, path in paths}
             # Starlette's own routes (/docs, /openapi.json) put their endpoint in the scope, not
-            # themselves; API routes put themselves (one endpoint may serve several of them).
-            self._by_endpoint = {
-                id(endpoint): path
+            # themselves (API routes put themselves). An endpoint behind several of them could
+            # be any: it is left out.
+            by_endpoint = [
+                (id(endpoint), path)
                 for route, path in paths
                 if not isinstance(route, APIRoute)
                 and (endpoint := getattr(route, "endpoint", None)) is not None
-            }
+            ]
+            counts = Counter(key for key, _ in by_endpoint)
+            self._by_endpoint = {key: path for key, path in by_endpoint if counts[key] == 1}
         route = scope.get("route")
         if route is None:
             return self._by_endpoint.get(id(scope.get("endpoint")))
