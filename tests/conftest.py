@@ -41,6 +41,11 @@ os.environ.setdefault(
     "PYTEST_DEBUG_TEMPROOT", str(Path(tempfile.gettempdir()) / "copier-fastapi-service-meta")
 )
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
+# One uv cache for the session's every uv call (the renders' `uv lock`, their environments):
+# UV_CACHE_DIR, else one kept beside those temp dirs, so a second session downloads and builds
+# nothing again. Not uv's own: the session adds to it the bytecode its runs compiled
+# (tests/bytecode.py), which is no business of a developer's other projects.
+os.environ.setdefault("UV_CACHE_DIR", str(Path(os.environ["PYTEST_DEBUG_TEMPROOT"]) / "uv-cache"))
 
 # Longest work first (tests/scheduling.py), so no long suite starts last on an idle machine.
 pytest_plugins = ["tests.scheduling"]
@@ -53,11 +58,9 @@ MUTATION_PROPERTY = "meta_mutation_score"
 
 
 @pytest.fixture(scope="session")
-def uv_cache(shared_dir: Path) -> Path:
-    """One uv cache for every render: UV_CACHE_DIR, else uv's own, so a second session (and
-    the renders of one) download and build nothing again; a session dir only if uv has none."""
-    own = subprocess.run(["uv", "cache", "dir"], capture_output=True, text=True, check=False)
-    return Path(os.environ.get("UV_CACHE_DIR") or own.stdout.strip() or shared_dir / "uv-cache")
+def uv_cache() -> Path:
+    """The session's uv cache (UV_CACHE_DIR, set above when the caller did not)."""
+    return Path(os.environ["UV_CACHE_DIR"])
 
 
 @dataclass(frozen=True)
