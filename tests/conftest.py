@@ -23,6 +23,7 @@ from filelock import FileLock
 
 from tests.matrix import Combination, combinations
 from tests.rendering import render
+from tests.suite_report import LAYERS
 
 # Commits made while rendering (Copier's draft commit of a dirty work tree, the post-copy hook)
 # need an identity; CI machines have none. A developer's own identity, if any, wins.
@@ -242,7 +243,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _results: list[dict[str, Any]] = []
 _pipelines: list[dict[str, Any]] = []
 _mutation_scores: list[dict[str, Any]] = []
-LAYERS = ("unit", "integration", "api", "contract", "e2e")
 COLUMNS = ("combination", *LAYERS, "coverage", "setup s", "lint s", "test s", "result")
 
 

@@ -12,24 +12,27 @@ from __future__ import annotations
 
 import json
 import re
-import xml.etree.ElementTree as ET
-from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.conftest import LAYERS, RESULT_PROPERTY, Project, database_url, exclusive, git_status
+from tests.conftest import (
+    RESULT_PROPERTY,
+    Project,
+    database_url,
+    exclusive,
+    git_status,
+    with_projects,
+)
 from tests.containers import docker_problem
-from tests.matrix import default_combination, interpreter_for
+from tests.matrix import combinations, default_combination, interpreter_for
+from tests.pipelines import LOCAL_RUNS
 from tests.rendering import project_env, run
+from tests.suite_report import COVERAGE_GATE, read_coverage, read_junit, report_problems
 
 pytestmark = pytest.mark.slow
 
-COVERAGE_GATE = 90.0
-# The one test allowed to skip here, and only where no Docker API answers: the Docker provider
-# of the test database.
-ALLOWED_SKIP = "testcontainers"
 # Where a Docker API answers, these take the rendered suite's testcontainers path for their whole
 # session (one async, one sync); the default combination takes its own path (embedded without).
 OWN_PROVIDER = ("async-auth-github", "sync-noauth-gitlab")
@@ -48,59 +51,13 @@ PARALLEL_WORKERS = 2
 XDIST_WORKERS = re.compile(rf"^{PARALLEL_WORKERS} workers \[\d+ items?\]$", re.MULTILINE)
 
 
-def layer_of(classname: str) -> str | None:
-    """The pyramid layer of a junit test case, from ``tests.<layer>.``."""
-    parts = classname.split(".")
-    return parts[1] if len(parts) > 2 and parts[0] == "tests" and parts[1] in LAYERS else None
+# The combinations whose pipeline runs here job by job run their whole suite there, each test
+# once, with the same checks and a row in the same table (tests/test_pipelines.py): running it a
+# second time as `make test` would prove nothing more, for two minutes of a worker each.
+ON_THEIR_OWN = tuple(c.id for c in combinations() if c.id not in LOCAL_RUNS)
 
 
-def read_junit(path: Path) -> tuple[dict[str, Counter[str]], list[str], list[str], list[str]]:
-    """Per-layer outcome counts, plus the failed, skipped and layerless test ids."""
-    layers: dict[str, Counter[str]] = {layer: Counter() for layer in LAYERS}
-    failed, skipped, strays = [], [], []
-    # The report comes from the rendered suite this test just ran, not from outside.
-    for case in ET.parse(path).getroot().iter("testcase"):  # noqa: S314
-        test_id = f"{case.get('classname')}::{case.get('name')}"
-        layer = layer_of(case.get("classname", ""))
-        if case.find("failure") is not None or case.find("error") is not None:
-            outcome = "failed"
-            failed.append(test_id)
-        elif case.find("skipped") is not None:
-            outcome = "skipped"
-            skipped.append(test_id)
-        else:
-            outcome = "passed"
-        if layer is None:
-            strays.append(test_id)
-        else:
-            layers[layer][outcome] += 1
-    return layers, failed, skipped, strays
-
-
-def read_coverage(path: Path) -> float | None:
-    """The total coverage (branch coverage included when measured) of a coverage JSON report."""
-    if not path.exists():
-        return None
-    return float(json.loads(path.read_text(encoding="utf-8"))["totals"]["percent_covered"])
-
-
-def pyramid_problems(layers: dict[str, Counter[str]]) -> list[str]:
-    """Where the counts break ``unit >= integration >= e2e`` and ``api >= e2e``.
-
-    The pyramid guards the cost of the suite: tests that need the database stay fewer than those
-    of pure logic, and those that need a server process fewest of all. The API layer runs in
-    process (no server, one rolled-back transaction per test), so it may outgrow the unit layer:
-    with auth it does, by its table-driven authorization matrix (every route for four callers)
-    and the error and bounds contract (v0.3.0: unit 124, api 166 in `async-auth-github`).
-    """
-    count = {layer: sum(layers[layer].values()) for layer in LAYERS}
-    problems = [f"layer {layer} has no test" for layer in LAYERS if count[layer] == 0]
-    for upper, lower in (("unit", "integration"), ("integration", "e2e"), ("api", "e2e")):
-        if count[upper] < count[lower]:
-            problems.append(f"{upper} ({count[upper]}) < {lower} ({count[lower]})")
-    return problems
-
-
+@with_projects(ON_THEIR_OWN)
 def test_rendered_project_passes_its_own_checks(
     project: Project,
     uv_cache: Path,
@@ -165,14 +122,7 @@ def test_rendered_project_passes_its_own_checks(
         problems.append(suite.explain())
     if junit.exists():
         layers, failed, skipped, strays = read_junit(junit)
-        problems += [f"failed: {test_id}" for test_id in failed]
-        problems += [
-            f"skipped: {test_id}" + ("" if docker_answers else f" (only a {ALLOWED_SKIP} test may)")
-            for test_id in skipped
-            if docker_answers or ALLOWED_SKIP not in test_id
-        ]
-        problems += [f"not under tests/<layer>/: {test_id}" for test_id in strays]
-        problems += [f"pyramid: {p}" for p in pyramid_problems(layers)]
+        problems += report_problems(layers, failed, skipped, strays, docker_answers=docker_answers)
         result["layers"] = {layer: dict(counts) for layer, counts in layers.items()}
     else:
         problems.append(f"no junit report at {junit}: did `make {target}` honour PYTEST_ADDOPTS?")
