@@ -1,0 +1,48 @@
+"""scripts/dev.py's checks before `make dev` starts anything (the ones a test can reach)."""
+
+import socket
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+
+@pytest.fixture
+def dev(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """scripts/dev.py imported as a module."""
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
+    import dev  # noqa: PLC0415 (found only once scripts/ is on the path)
+
+    return dev
+
+
+def test_a_port_another_process_listens_on_is_taken(dev: ModuleType) -> None:
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        port = listener.getsockname()[1]
+        problem = dev.port_problem(port)
+    assert problem is not None
+    assert problem.startswith(f"Port {port} is taken"), problem
+    assert f"PORT={port + 1} make dev" in problem
+
+
+def test_a_port_this_user_may_not_bind_is_not_called_taken(
+    dev: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As a user without privileges binding port 80 on Linux (these tests may run as root).
+    def refuse(_self: socket.socket, _address: object) -> None:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(socket.socket, "bind", refuse)
+    problem = dev.port_problem(80)
+    assert problem is not None
+    assert problem.startswith("Port 80 needs privileges"), problem
+    assert "taken" not in problem
+
+
+def test_a_free_port_has_no_problem(dev: ModuleType) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert dev.port_problem(port) is None
