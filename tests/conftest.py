@@ -21,6 +21,7 @@ import psycopg
 import pytest
 from filelock import FileLock
 
+from tests import bytecode
 from tests.matrix import Combination, combinations
 from tests.rendering import render
 from tests.suite_report import LAYERS
@@ -44,9 +45,10 @@ os.environ.setdefault(
 Path(os.environ["PYTEST_DEBUG_TEMPROOT"]).mkdir(parents=True, exist_ok=True)
 # One uv cache for the session's every uv call (the renders' `uv lock`, their environments):
 # UV_CACHE_DIR, else one kept beside those temp dirs, so a second session downloads and builds
-# nothing again. Not uv's own: the session adds to it the bytecode its runs compiled
-# (tests/bytecode.py), which is no business of a developer's other projects.
+# nothing again. The session adds to it the bytecode its runs compiled (tests/bytecode.py); by
+# default it is not uv's own cache, which is no business of this suite.
 os.environ.setdefault("UV_CACHE_DIR", str(Path(os.environ["PYTEST_DEBUG_TEMPROOT"]) / "uv-cache"))
+bytecode.share_into(Path(os.environ["UV_CACHE_DIR"]))
 
 # Longest work first (tests/scheduling.py), so no long suite starts last on an idle machine.
 pytest_plugins = ["tests.scheduling"]

@@ -13,7 +13,7 @@ from typing import Any
 
 import copier
 
-from tests.bytecode import share_bytecode
+from tests.bytecode import share_after_run
 from tests.matrix import REPO_ROOT
 
 # Variables of the meta session that must not leak into a rendered project's tools: the outer
@@ -126,7 +126,6 @@ def run(args: list[str], *, cwd: Path, env: Mapping[str, str], log: Path, timeou
             out.write(f"\n[meta suite] killed after {timeout:.0f}s\n")
             returncode = -1
     seconds = time.monotonic() - started
-    # What this run compiled, later environments get for free (tests/bytecode.py): 0.1 s here.
-    if env.get("UV_CACHE_DIR") and (cwd / ".venv").is_dir():
-        share_bytecode(cwd / ".venv", Path(env["UV_CACHE_DIR"]))
+    # In the meta suite, what this run compiled later environments get (tests/bytecode.py).
+    share_after_run(cwd, env)
     return Run(args, returncode, seconds, log)
