@@ -7,12 +7,13 @@ between the async and sync renders; routers and schemas are the same in both.
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import Annotated, cast
+from typing import Annotated, Any, cast
 
 import anyio
 from fastapi import Depends, Request
-from sqlalchemy import URL, Engine, make_url, text
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import URL, Engine, event, make_url, text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -23,6 +24,8 @@ from sqlalchemy.ext.asyncio import (
 from .config import Settings
 
 DRIVER = "postgresql+asyncpg"
+# A connect attempt to a dead host gives up after this long (asyncpg waits 60 s otherwise).
+CONNECT_TIMEOUT_SECONDS = 5
 
 
 def sqlalchemy_url(database_url: str) -> URL:
@@ -72,8 +75,25 @@ def create_database(settings: Settings) -> Database:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_timeout=settings.db_pool_timeout_seconds,
+        connect_args={"timeout": CONNECT_TIMEOUT_SECONDS},
     )
+    event.listen(engine.sync_engine, "do_connect", connect_or_operational_error)
     return Database(engine=engine, sessions=async_sessionmaker(engine, expire_on_commit=False))
+
+
+def connect_or_operational_error(
+    dialect: Dialect, _record: Any, cargs: tuple[Any, ...], cparams: dict[str, Any]
+) -> Any:
+    """Connect; a refused, unresolvable or silent host is an `OperationalError`, as it is with
+    psycopg, so a request in an outage gets a 503 to retry (problems.py), not a 500.
+
+    asyncpg raises bare socket errors and `TimeoutError` while it connects, which SQLAlchemy
+    passes on unwrapped; a bare `OSError` elsewhere stays a 500.
+    """
+    try:
+        return dialect.connect(*cargs, **cparams)
+    except (OSError, TimeoutError) as error:
+        raise OperationalError(None, None, error) from error
 
 
 @asynccontextmanager

@@ -153,9 +153,10 @@ def database_unavailable(error: Exception) -> bool:
     """Whether `error` says the database cannot serve now, rather than that the code is wrong.
 
     The pool had no free connection in time; or the driver lost or never got its connection
-    (SQLAlchemy saw a disconnect, or psycopg failed before the server said anything, so with no
-    SQLSTATE); or the server answered with an unavailable SQLSTATE. asyncpg's own socket errors
-    while it connects stay 500s: they are bare `OSError`s, which code elsewhere raises too.
+    (SQLAlchemy saw a disconnect, or the driver failed before the server said anything, so with
+    no SQLSTATE: the async render's engine turns asyncpg's socket errors while it connects into
+    such errors, see `db.py`); or the server answered with an unavailable SQLSTATE. A bare
+    `OSError` stays a 500: code elsewhere raises those too.
     """
     if isinstance(error, PoolTimeoutError):
         return True
