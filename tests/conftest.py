@@ -185,9 +185,14 @@ def exclusive(project: Project) -> FileLock:
 
 def git_status(project: Project) -> str:
     """``git status --porcelain`` of the render, untracked files listed one by one."""
+    return git_status_at(project.path)
+
+
+def git_status_at(checkout: Path) -> str:
+    """``git status --porcelain`` of any checkout, untracked files listed one by one."""
     return subprocess.run(
         ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=project.path,
+        cwd=checkout,
         capture_output=True,
         text=True,
         check=True,

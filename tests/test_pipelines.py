@@ -21,7 +21,13 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import LOCAL_PIPELINE_PROPERTY, RESULT_PROPERTY, Project, with_projects
+from tests.conftest import (
+    LOCAL_PIPELINE_PROPERTY,
+    RESULT_PROPERTY,
+    Project,
+    git_status_at,
+    with_projects,
+)
 from tests.matrix import combinations, interpreter_for
 from tests.pipelines import (
     LOCAL_RUNS,
@@ -300,21 +306,13 @@ def git_status_of(checkout: Path, uv_cache: Path) -> str:
     GitLab has a directory, which the render's ``.uv-cache/`` pattern ignores (a pattern with a
     slash matches no link).
     """
-    lines = subprocess.run(
-        ["git", "status", "--porcelain", "--untracked-files=all"],
-        cwd=checkout,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.splitlines()
-    stand_in = [
-        line
-        for line in lines
-        if line.startswith("?? ")
-        and (checkout / line[3:]).is_symlink()
-        and (checkout / line[3:]).resolve() == uv_cache.resolve()
-    ]
-    return "\n".join(line for line in lines if line not in stand_in)
+
+    def is_cache_link(line: str) -> bool:
+        path = checkout / line[3:]
+        return line.startswith("?? ") and path.is_symlink() and path.resolve() == uv_cache.resolve()
+
+    lines = git_status_at(checkout).splitlines()
+    return "\n".join(line for line in lines if not is_cache_link(line))
 
 
 @pytest.mark.slow

@@ -1,19 +1,16 @@
 """scripts/dev.py's checks before `make dev` starts anything (the ones a test can reach)."""
 
 import socket
-from pathlib import Path
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
 
 
 @pytest.fixture
-def dev(monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+def dev(import_script: Callable[[str], ModuleType]) -> ModuleType:
     """scripts/dev.py imported as a module."""
-    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parents[2] / "scripts"))
-    import dev  # noqa: PLC0415 (found only once scripts/ is on the path)
-
-    return dev
+    return import_script("dev")
 
 
 def test_a_port_another_process_listens_on_is_taken(dev: ModuleType) -> None:
